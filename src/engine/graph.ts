@@ -49,10 +49,18 @@ export interface Node {
   attrs: Record<string, AttrValue>;
 }
 
+/** How a parameter is initialised when no stored value exists (PyTorch's conventions). */
+export type Init =
+  | { kind: 'zeros' }
+  | { kind: 'ones' }
+  | { kind: 'uniform'; bound: number }
+  | { kind: 'normal'; std: number };
+
 export interface ParamInfo {
   name: string;
   tensor: Tensor;
   shape: number[];
+  init: Init;
 }
 
 export interface ConstInfo {
@@ -98,7 +106,7 @@ export class Graph {
   }
 
   /** A named parameter (float32). How it is bound (initializer or input) is decided at export. */
-  param(name: string, shape: number[]): Tensor {
+  param(name: string, shape: number[], init: Init = { kind: 'zeros' }): Tensor {
     const existing = this.params.get(name);
     if (existing) {
       if (shapeStr(existing.shape) !== shapeStr(shape)) {
@@ -110,7 +118,7 @@ export class Graph {
     this.names.add(name);
     const t = new Tensor(this, name, 'float32', shape);
     t.kind = 'param';
-    this.params.set(name, { name, tensor: t, shape });
+    this.params.set(name, { name, tensor: t, shape, init });
     return t;
   }
 

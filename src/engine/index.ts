@@ -8,3 +8,4 @@ export * from './safetensors.js';
 export * from './atomic.js';
 export * as op from './ops/index.js';
 export * from './random.js';
+export * from './params.js';
