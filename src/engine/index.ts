@@ -9,3 +9,5 @@ export * from './atomic.js';
 export * as op from './ops/index.js';
 export * from './random.js';
 export * from './params.js';
+export * from './optim.js';
+export * from './trainer.js';
