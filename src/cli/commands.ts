@@ -1,4 +1,6 @@
 import type { Command } from './command.js';
 
 /** Every sub-command, by name. Each lives in its own module under src/cli/. */
-export const commands: Record<string, Command> = {};
+export const commands: Record<string, Command> = {
+  features: { summary: 'compute log-mel, energy and pitch of a WAV (--png, --out)', run: async (a) => (await import('./features.js')).run(a) },
+};
