@@ -1,0 +1,9 @@
+import { diffnetRunner } from './diffnet.js';
+import type { CaseRunner } from './types.js';
+
+export * from './types.js';
+export * from './compare.js';
+export * from './run.js';
+
+/** Every runner the parity command knows; new golden cases of these modules run without code changes. */
+export const allRunners: CaseRunner[] = [diffnetRunner];
