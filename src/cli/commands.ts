@@ -4,4 +4,5 @@ import { parityCommand } from './parity.js';
 /** Every sub-command, by name. Each lives in its own module under src/cli/. */
 export const commands: Record<string, Command> = {
   parity: parityCommand,
+  features: { summary: 'compute log-mel, energy and pitch of a WAV (--png, --out)', run: async (a) => (await import('./features.js')).run(a) },
 };

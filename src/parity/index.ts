@@ -1,9 +1,10 @@
 import { diffnetRunner } from './diffnet.js';
 import type { CaseRunner } from './types.js';
+import { audioCaseRunner } from '../audio/parity.js';
 
 export * from './types.js';
 export * from './compare.js';
 export * from './run.js';
 
 /** Every runner the parity command knows; new golden cases of these modules run without code changes. */
-export const allRunners: CaseRunner[] = [diffnetRunner];
+export const allRunners: CaseRunner[] = [diffnetRunner, audioCaseRunner];
