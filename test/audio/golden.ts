@@ -1,4 +1,5 @@
-// Locates the shared golden audio vectors (../shared/golden/audio beside the checkout).
+// Locates the golden audio vectors: the copy shipped in test/golden/audio (checked against the
+// shared originals by test/parity.test.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,12 +15,12 @@ function repoRoot(): string {
   throw new Error('cannot locate the repository root (package.json) from ' + fileURLToPath(import.meta.url));
 }
 
-export const GOLDEN_AUDIO = path.resolve(repoRoot(), '../shared/golden/audio');
+export const GOLDEN_AUDIO = path.resolve(repoRoot(), 'test/golden/audio');
 
 /** Fails loudly (throws) when the golden folder is missing: these tests must never silently skip. */
 export function goldenDir(): string {
   if (!existsSync(path.join(GOLDEN_AUDIO, 'manifest.json'))) {
-    throw new Error(`golden audio vectors not found at ${GOLDEN_AUDIO} (expected ../shared/golden/audio beside the checkout)`);
+    throw new Error(`golden audio vectors not found at ${GOLDEN_AUDIO} (shipped with the repository)`);
   }
   return GOLDEN_AUDIO;
 }
