@@ -29,6 +29,11 @@ export interface TrainerSpec {
   schedule: Schedule;
   /** Parameters updated by the optimizer; the others are frozen. Default: all. */
   trainable?: (name: string) => boolean;
+  /**
+   * How frozen parameters are bound: 'initializer' (default; fixed for the session, lets ORT fold
+   * them) or 'input' (fed every step, replaceable with setFrozenTensors - e.g. the other side of a GAN).
+   */
+  frozenBinding?: 'initializer' | 'input';
   session?: SessionOptions;
 }
 
@@ -55,6 +60,7 @@ export class Trainer {
     readonly frozenNames: string[],
     private readonly shapes: Map<string, number[]>,
     private readonly state: Map<string, OrtTensor>,
+    private readonly frozenFeeds: Map<string, OrtTensor>,
     readonly metricNames: string[],
   ) {}
 
@@ -88,7 +94,7 @@ export class Trainer {
     for (const k of metricNames) g.output(`metric.${k}`, out.metrics![k]!);
     // Trainable parameters are inputs (they change every step); frozen ones are initializers, which
     // lets ORT fold what depends only on them.
-    const frozenSet = new Set(frozen.map((p) => p.name));
+    const frozenSet = new Set(spec.frozenBinding === 'input' ? [] : frozen.map((p) => p.name));
     const session = await createSession(
       exportOnnx(g, { params: (n) => (frozenSet.has(n) ? 'initializer' : 'input'), values: (n) => params.get(n).data }),
       spec.session,
@@ -110,7 +116,9 @@ export class Trainer {
       state.set(M + p.name, ortTensor('float32', new Float32Array(params.get(p.name).data.length), p.shape));
       state.set(V + p.name, ortTensor('float32', new Float32Array(params.get(p.name).data.length), p.shape));
     }
-    return new Trainer(spec, session, evalSession, trainable.map((p) => p.name), frozen.map((p) => p.name), shapes, state, metricNames);
+    const frozenFeeds = new Map<string, OrtTensor>();
+    if (spec.frozenBinding === 'input') for (const p of frozen) frozenFeeds.set(p.name, ortTensor('float32', Float32Array.from(params.get(p.name).data), p.shape));
+    return new Trainer(spec, session, evalSession, trainable.map((p) => p.name), frozen.map((p) => p.name), shapes, state, frozenFeeds, metricNames);
   }
 
   /** Applies one update on a batch (feeds for the inputs the model declared). */
@@ -120,6 +128,7 @@ export class Trainer {
     const s = hostStepScalars(this.spec.optimizer, lr, t);
     const feeds: Record<string, OrtTensor> = { ...batch, lr: ortTensor('float32', [s.lr], []), step_size: ortTensor('float32', [s.stepSize], []), bc2_sqrt: ortTensor('float32', [s.bc2Sqrt], []) };
     for (const [k, v] of this.state) feeds[k] = v;
+    for (const [k, v] of this.frozenFeeds) feeds[k] = v;
     const r = await this.session.run(feeds);
     const loss = Number(r.loss!.data[0]);
     if (!Number.isFinite(loss)) throw new Error(`training step ${t}: loss is ${loss}; parameters left unchanged`);
@@ -132,12 +141,28 @@ export class Trainer {
   async evaluate(batch: Record<string, OrtTensor>): Promise<{ loss: number; metrics: Record<string, number> }> {
     const feeds: Record<string, OrtTensor> = { ...batch };
     for (const n of this.trainableNames) feeds[n] = this.state.get(n)!;
+    for (const [k, v] of this.frozenFeeds) feeds[k] = v;
     const r = await this.evalSession.run(feeds);
     return { loss: Number(r.loss!.data[0]), metrics: this.readMetrics(r) };
   }
 
   private readMetrics(r: Record<string, OrtTensor>): Record<string, number> {
     return Object.fromEntries(this.metricNames.map((k) => [k, Number(r[`metric.${k}`]!.data[0])]));
+  }
+
+  /** The live ORT tensors of the trainable parameters (valid until the next step). */
+  paramTensors(): Map<string, OrtTensor> {
+    return new Map(this.trainableNames.map((n) => [n, this.state.get(n)!]));
+  }
+
+  /** Replaces frozen parameters bound as inputs (frozenBinding 'input'), e.g. with another trainer's paramTensors(). */
+  setFrozenTensors(values: Map<string, OrtTensor>): void {
+    for (const [k, v] of values) {
+      const cur = this.frozenFeeds.get(k);
+      if (!cur) continue;
+      if (cur.dims.join(',') !== v.dims.join(',')) throw new Error(`setFrozenTensors: '${k}' has shape [${v.dims}], expected [${cur.dims}]`);
+      this.frozenFeeds.set(k, v);
+    }
   }
 
   /** Current values of the trainable parameters, written into `store`. */

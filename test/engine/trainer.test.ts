@@ -147,3 +147,30 @@ test('schedules', () => {
   assert.equal(w(50), 0.5);
   assert.equal(w(400), 0.5);
 });
+
+test('frozen parameters bound as inputs can be replaced between steps (GAN-style alternation)', async () => {
+  const s: TrainerSpec = {
+    build(g) {
+      const w = g.param('w', [1], { kind: 'zeros' });
+      const d = g.param('d', [1], { kind: 'zeros' });
+      // loss = (w - d)^2: w is pulled toward whatever d currently is.
+      const diff = op.sub(w, d);
+      return { loss: op.reduceSum(op.mul(diff, diff)) };
+    },
+    optimizer: { betas: [0.5, 0.9], eps: 1e-8, weightDecay: 0 },
+    schedule: schedules.constant(0.1),
+    trainable: (n) => n === 'w',
+    frozenBinding: 'input',
+  };
+  const params = new ParamStore();
+  params.set('w', [1], Float32Array.of(0));
+  params.set('d', [1], Float32Array.of(1));
+  const t = await Trainer.create(s, params);
+  for (let i = 0; i < 60; i++) await t.trainStep({});
+  const w1 = t.exportParams(new ParamStore()).get('w').data[0]!;
+  assert.ok(Math.abs(w1 - 1) < 0.1, `w ${w1} should approach d = 1`);
+  t.setFrozenTensors(new Map([['d', ortTensor('float32', [-1], [1])]]));
+  for (let i = 0; i < 120; i++) await t.trainStep({});
+  const w2 = t.exportParams(new ParamStore()).get('w').data[0]!;
+  assert.ok(Math.abs(w2 + 1) < 0.1, `w ${w2} should follow the new d = -1`);
+});
