@@ -84,12 +84,14 @@ const feeds = {
 
 const trainer = await Trainer.create(spec, params);
 const trainMs = await timed(() => trainer.trainStep(feeds), steps);
+await trainer.close();
 
 const fg = new Graph('denoiser');
 fg.output('x0', build(fg));
-const fwd = await createSession(exportOnnx(fg, { values: (k) => params.get(k).data }), { threads });
+const fwd = await createSession(exportOnnx(fg, { values: (k) => params.get(k).data }), { threads, ...(a.profile ? { profilePrefix: `${a.profile}_forward` } : {}) });
 const fwdFeeds = { x: feeds.x, t: feeds.t, cond: feeds.cond };
 const fwdMs = await timed(() => fwd.run(fwdFeeds), steps);
+if (a.profile) fwd.endProfiling();
 
 const result: Record<string, unknown> = {
   engine: 'prodiff engine on onnxruntime-node 1.30',

@@ -165,6 +165,16 @@ export class Trainer {
     }
   }
 
+  /** Ends ORT profiling (writing its trace when enabled) and frees both sessions. */
+  async close(): Promise<void> {
+    if (this.spec.session?.profilePrefix) {
+      this.session.endProfiling();
+      this.evalSession.endProfiling();
+    }
+    await this.session.release();
+    await this.evalSession.release();
+  }
+
   /** Current values of the trainable parameters, written into `store`. */
   exportParams(store: ParamStore): ParamStore {
     for (const n of this.trainableNames) store.set(n, this.shapes.get(n)!, Float32Array.from(this.state.get(n)!.data as Float32Array));
