@@ -1,4 +1,5 @@
 import { diffnetRunner } from './diffnet.js';
+import { prodiffRunners } from './prodiff.js';
 import type { CaseRunner } from './types.js';
 import { audioCaseRunner } from '../audio/parity.js';
 
@@ -7,4 +8,4 @@ export * from './compare.js';
 export * from './run.js';
 
 /** Every runner the parity command knows; new golden cases of these modules run without code changes. */
-export const allRunners: CaseRunner[] = [diffnetRunner, audioCaseRunner];
+export const allRunners: CaseRunner[] = [diffnetRunner, ...prodiffRunners, audioCaseRunner];
