@@ -1,7 +1,7 @@
 // FastSpeech 2 as ProDiff uses it (skip_decoder): the phoneme encoder and the variance adaptor
 // (duration, pitch and energy predictors, length-regulated conditioning for the denoiser).
 // Parameter names are the official state_dict keys under `fs2.`.
-import { op, type Tensor } from '../engine/index.js';
+import { op, type ParamStore, type Tensor } from '../engine/index.js';
 import { conv1d, embedding, fairseqPositions, layerNorm, linear, selfAttention, type Scope } from '../nn/index.js';
 
 export interface FastSpeech2Config {
@@ -269,4 +269,30 @@ export function lengthRegulator(dur: ArrayLike<number | bigint>, batch: number, 
 export function roundHalfEven(x: number): number {
   const r = Math.round(x);
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * Folds tied aliases onto their canonical names (official checkpoints store the token embedding
+ * twice): the alias is dropped after checking that it holds the same values.
+ */
+export function foldTiedParameters(store: ParamStore, source = 'checkpoint'): ParamStore {
+  for (const [alias, canonical] of Object.entries(TIED_PARAMETERS)) {
+    if (!store.has(alias)) continue;
+    const a = store.get(alias);
+    if (!store.has(canonical)) store.set(canonical, a.shape, a.data);
+    else {
+      const c = store.get(canonical);
+      if (c.data.length !== a.data.length || c.data.some((v, i) => v !== a.data[i])) throw new Error(`${source}: tied parameters '${alias}' and '${canonical}' differ`);
+    }
+    store.values.delete(alias);
+  }
+  return store;
+}
+
+/** Adds the tied aliases (same values) so that a saved state_dict has every official key. */
+export function withTiedAliases(store: ParamStore): ParamStore {
+  for (const [alias, canonical] of Object.entries(TIED_PARAMETERS)) {
+    if (store.has(canonical)) store.set(alias, store.get(canonical).shape, store.get(canonical).data);
+  }
+  return store;
 }

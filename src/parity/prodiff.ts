@@ -6,7 +6,7 @@
 import { exportOnnx, gradients, Graph, op, ortTensor, ParamStore, createSession, type ort, type Tensor } from '../engine/index.js';
 import type { StTensor } from '../engine/safetensors.js';
 import { vpsdeSchedule, samplerSteps, SCHEDULE_BUFFERS, type DiffusionSchedule } from '../model/diffusion.js';
-import { fastspeechEncoder, fs2ConfigFromHparams, lengthRegulator, TIED_PARAMETERS } from '../model/fastspeech2.js';
+import { fastspeechEncoder, foldTiedParameters, fs2ConfigFromHparams, lengthRegulator, TIED_PARAMETERS } from '../model/fastspeech2.js';
 import { durationLosses, energyLoss, lossWeightsFromHparams, melL1, melSsimLoss, pitchLosses, silenceIdsFromVocab, silenceTable } from '../model/losses.js';
 import { buildAdaptorGraph, buildDenoiseStepGraph, buildEncoderGraph, distillationLoss, fs2Forward, runSampler, teacherTrainingLoss, toMelLayout, type ProDiffConfig } from '../model/prodiff.js';
 import { Scope } from '../nn/index.js';
@@ -33,16 +33,12 @@ export function prodiffConfigFromHparams(hp: Record<string, unknown>): ProDiffCo
 
 /** `prefix` tensors as parameters, renamed `rename + name`; tied aliases are folded onto their canonical names. */
 function loadParams(c: GoldenCase, store = new ParamStore(), prefix = 'param.', rename = ''): ParamStore {
+  const own = new ParamStore();
   for (const [name, t] of c.tensors) {
-    if (!name.startsWith(prefix) || !(t.data instanceof Float32Array)) continue;
-    const key = name.slice(prefix.length);
-    const canonical = TIED_PARAMETERS[key];
-    if (canonical) {
-      if (!c.tensors.has(prefix + canonical)) store.set(rename + canonical, t.shape, t.data);
-      continue;
-    }
-    store.set(rename + key, t.shape, t.data);
+    if (name.startsWith(prefix) && t.data instanceof Float32Array) own.set(name.slice(prefix.length), t.shape, t.data);
   }
+  foldTiedParameters(own, c.file);
+  for (const [k, v] of own.values) store.set(rename + k, v.shape, v.data);
   return store;
 }
 

@@ -72,3 +72,16 @@ test('the duration loss reaches the encoder scaled by predictor_grad', async () 
   assert.ok(full.some((v) => Math.abs(v) > 1e-6));
   full.forEach((v, i) => assert.ok(Math.abs(scaled[i]! - 0.1 * v) < 1e-6 + 1e-4 * Math.abs(v)));
 });
+
+test('tied token embedding: aliases fold onto one parameter and are restored for saving', async () => {
+  const { foldTiedParameters, withTiedAliases } = await import('../../src/model/fastspeech2.js');
+  const s = new ParamStore();
+  s.set('fs2.encoder_embed_tokens.weight', [2, 2], Float32Array.of(1, 2, 3, 4));
+  s.set('fs2.encoder.embed_tokens.weight', [2, 2], Float32Array.of(1, 2, 3, 4));
+  foldTiedParameters(s);
+  assert.equal(s.has('fs2.encoder.embed_tokens.weight'), false);
+  withTiedAliases(s);
+  assert.deepEqual(s.get('fs2.encoder.embed_tokens.weight').data, Float32Array.of(1, 2, 3, 4));
+  s.set('fs2.encoder.embed_tokens.weight', [2, 2], Float32Array.of(1, 2, 3, 5));
+  assert.throws(() => foldTiedParameters(s), /differ/);
+});
