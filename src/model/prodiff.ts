@@ -4,7 +4,7 @@
 import { createSession, exportOnnx, Graph, op, ortTensor, Rng, type ort, type ParamStore, type Tensor } from '../engine/index.js';
 import { Scope } from '../nn/index.js';
 import { denoiser, type DenoiserConfig } from './denoiser.js';
-import { samplerSteps, ScheduleTables, type DiffusionSchedule } from './diffusion.js';
+import { ScheduleTables, type DiffusionSchedule } from './diffusion.js';
 import { durationPredictor, durationsFromLog, fastspeechEncoder, speakerEmbedding, varianceAdaptor, type FastSpeech2Config, type ForwardOptions, type VarianceOutputs } from './fastspeech2.js';
 import { durationLosses, energyLoss, melL1, melSsimLoss, pitchLosses, type LossWeights } from './losses.js';
 
@@ -276,11 +276,6 @@ export function distillationLoss(root: Scope, cfg: ProDiffConfig, schedule: Diff
   const xTPrev = op.mul(op.where(op.unsqueeze(below, [1, 2, 3]), x0gt, tables.qSample(x0gt, prevClamped, i.noise)), mask);
   const xTPrevPred = i.noisePosterior ? op.mul(tables.posteriorSample(studentX0, xT, full, i.noisePosterior), mask) : undefined;
   return { fs2, xT, teacherX0, xTPre, teacherX0b, xTPrePre, target, studentX0, loss, xTPrev, xTPrevPred };
-}
-
-/** Sampler steps of a model: the teacher (timescale 1) or a distilled student. */
-export function modelSteps(numSteps: number, timescale: number): number[] {
-  return samplerSteps(numSteps, timescale);
 }
 
 /** Builds a session for a graph with parameter values from a store. */

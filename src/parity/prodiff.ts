@@ -260,8 +260,8 @@ export const samplingRunner: CaseRunner = {
     let cond: { data: Float32Array; shape: number[] };
     if (c.tensors.has('input.mel2ph')) {
       await teacherForcedFront(c, cfg, params, values);
-      cond = { data: values.get('cond') as Float32Array, shape: [...need(c, 'input.noise_init').shape.filter((_, i) => i !== 1)] };
-      cond.shape = [cond.shape[0]!, cfg.fs2.hidden, cond.shape[2]!];
+      const [B, T] = need(c, 'input.mel2ph').shape as [number, number];
+      cond = { data: values.get('cond') as Float32Array, shape: [B, cfg.fs2.hidden, T] };
     } else {
       const r = await inferFront(cfg, params, need(c, 'input.txt_tokens'), values, '');
       cond = { data: r.cond.data as Float32Array, shape: r.cond.dims as number[] };

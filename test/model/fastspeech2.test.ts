@@ -85,3 +85,22 @@ test('tied token embedding: aliases fold onto one parameter and are restored for
   s.set('fs2.encoder.embed_tokens.weight', [2, 2], Float32Array.of(1, 2, 3, 5));
   assert.throws(() => foldTiedParameters(s), /differ/);
 });
+
+test('multi-speaker: the speaker embedding enters durations and the condition', async () => {
+  const { buildAdaptorGraph, buildEncoderGraph } = await import('../../src/model/prodiff.js');
+  const cfg = { fs2: { ...tiny, numSpk: 3 }, denoiser: { mels: 4, condChannels: 8, residualChannels: 4, residualLayers: 1, dilationCycle: 1 }, mels: 4 };
+  const eg = buildEncoderGraph(cfg);
+  const ag = buildAdaptorGraph(cfg);
+  assert.ok(eg.params.has('fs2.spk_embed_proj.weight') && ag.params.has('fs2.spk_embed_proj.weight'));
+  const store = new ParamStore().initialize(eg, new Rng(4)).initialize(ag, new Rng(5));
+  const enc = await createSession(exportOnnx(eg, { values: (n) => store.get(n).data }));
+  const ad = await createSession(exportOnnx(ag, { values: (n) => store.get(n).data }));
+  const tokens = ortTensor('int64', [3, 4, 5], [1, 3]);
+  const conds: Float32Array[] = [];
+  for (const spk of [1, 2]) {
+    const e = await enc.run({ txt_tokens: tokens, spk_id: ortTensor('int64', [spk], [1]) });
+    const a = await ad.run({ encoder_out: e.encoder_out!, txt_tokens: tokens, mel2ph: ortTensor('int64', [1, 2, 2, 3], [1, 4]), spk_id: ortTensor('int64', [spk], [1]) });
+    conds.push(a.cond!.data as Float32Array);
+  }
+  assert.notDeepEqual(conds[0], conds[1]);
+});
