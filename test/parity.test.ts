@@ -15,12 +15,19 @@ async function runNamed(set: 'engine' | 'prodiff', name: string) {
   assert.ok(casePassed(r), formatResult(r));
 }
 
-for (const name of ['diffnet_grad', 'diffnet_dilated_grad']) {
+for (const name of ['diffnet_grad', 'diffnet_dilated_grad', 'fs2_encoder_grad']) {
   test(`golden engine gradients: ${name} (PyTorch autograd)`, () => runNamed('engine', name));
 }
-for (const name of ['diffnet', 'diffnet_dilated']) {
-  test(`golden ProDiff forward: ${name}`, () => runNamed('prodiff', name));
+for (const name of ['diffnet', 'diffnet_dilated', 'schedule', 'fs2_encoder', 'variance', 'teacher_sample', 'teacher_infer_e2e', 'student_target', 'student_sample', 'losses', 'teacher_train']) {
+  test(`golden ProDiff: ${name}`, () => runNamed('prodiff', name));
 }
+
+test('every shipped prodiff and engine golden case is covered by a named test above', () => {
+  const named = new Set(['diffnet_grad', 'diffnet_dilated_grad', 'fs2_encoder_grad', 'diffnet', 'diffnet_dilated', 'schedule', 'fs2_encoder', 'variance', 'teacher_sample', 'teacher_infer_e2e', 'student_target', 'student_sample', 'losses', 'teacher_train']);
+  for (const set of ['engine', 'prodiff'] as const) {
+    for (const c of loadManifest(goldenDir(set)).cases) assert.ok(named.has(String(c.case)), `golden case ${set}/${String(c.case)} has no test`);
+  }
+});
 
 test('shipped golden copies match the shared originals', (t) => {
   for (const set of ['engine', 'prodiff', 'audio'] as const) {

@@ -10,12 +10,13 @@ export const kaimingNormal = (fanIn: number): Init => ({ kind: 'normal', std: Ma
 export interface LinearOptions {
   bias?: boolean;
   weightInit?: Init;
+  biasInit?: Init;
 }
 
 /** y = x W^T + b with W [out, in] (torch.nn.Linear). */
 export function linear(s: Scope, x: Tensor, inF: number, outF: number, o: LinearOptions = {}): Tensor {
   const w = s.param('weight', [outF, inF], o.weightInit ?? torchDefault(inF));
-  const b = o.bias === false ? null : s.param('bias', [outF], torchDefault(inF));
+  const b = o.bias === false ? null : s.param('bias', [outF], o.biasInit ?? torchDefault(inF));
   if (x.rank === 2) return op.gemm(x, w, b, { transB: true });
   const y = op.matmul(x, op.transpose(w, [1, 0]));
   return b ? op.add(y, b) : y;
