@@ -25,7 +25,9 @@ export function cmuDict(): Map<string, string[]> {
   const map = new Map<string, string[]>();
   for (const key of Object.keys(raw)) {
     if (key.endsWith(')')) continue; // alternative pronunciations "word(2)"
-    map.set(key, raw[key]!.split(' '));
+    // Some entries carry a trailing comment ("G IY1 D IY1 P IY1 # abbrev").
+    const pron = raw[key]!.split('#')[0]!.trim();
+    if (pron) map.set(key, pron.split(/\s+/));
   }
   cache = map;
   return map;

@@ -75,7 +75,10 @@ function readsAsWord(lower: string, lexicon: Map<string, string[]>): boolean {
   const hit = cmuDict().get(lower);
   if (!hit) return false;
   const spelled = [...lower].flatMap((c) => letterPhones(c));
-  return strip(hit) !== strip(spelled);
+  if (strip(hit) === strip(spelled)) return false;
+  // One vowel per letter (as in letter names) means the dictionary spells it: GDP, IBM.
+  const vowels = hit.filter((p) => /[012]$/.test(p)).length;
+  return vowels < lower.replace(/w/g, '').length;
 }
 
 /** Written text -> spoken form, with warnings. Uses the dictionary to decide acronyms. */

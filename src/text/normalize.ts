@@ -194,7 +194,8 @@ function fractionWords(num: string, den: string): string {
 /** Digit groups of a phone-like string read one digit at a time, groups separated by commas. */
 function phoneWords(raw: string): string {
   const groups = raw.match(/\d+/g) ?? [];
-  return groups.map(digitsToWords).join(', ');
+  const words = groups.map(digitsToWords).join(', ');
+  return raw.startsWith('+') ? `plus ${words}` : words;
 }
 
 /** A bare integer: leading zeros -> digits, 4-digit 1100..2099 -> year, else cardinal. */
@@ -208,7 +209,7 @@ function bareInteger(d: string): string {
   if (d.length > 1 && d[0] === '0') return digitsToWords(d);
   if (d.length === 4) {
     const n = Number(d);
-    if (n >= 1100 && n <= 2099) return year(n);
+    if (n >= 1000 && n <= 2099) return year(n);
   }
   return cardinal(d);
 }
@@ -218,7 +219,7 @@ function fold(text: string): string {
   let s = text.replace(/\r\n?/g, '\n');
   // Control characters (C0 except tab/newline, DEL, C1) become spaces; zero-width marks vanish.
   s = s.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, ' ');
-  s = s.replace(/[\u200B-\u200D\u2060\uFEFF\u00AD]/g, '');
+  s = s.replace(/[\u200B-\u200D\u2060\uFEFF\u00AD\uE000]/g, '');
   s = s
     .replace(/[\u2018\u2019\u201A\u201B\u2032\u0060\u00B4]/g, "'")
     .replace(/[\u201C\u201D\u201E\u201F\u2033\u00AB\u00BB\u2039\u203A]/g, '"')
@@ -243,6 +244,9 @@ function fold(text: string): string {
   s = s.normalize('NFKD').replace(/\p{Mn}/gu, '').normalize('NFC');
   return s;
 }
+
+/** A sentence-final period produced by a rule (protected from the initials rule). */
+const KEPT_PERIOD = '\uE000';
 
 type Rule = [RegExp, (m: string, ...groups: any[]) => string];
 
@@ -273,11 +277,12 @@ function normalizePlain(input: string, opts: NormalizeOptions, warnings: string[
       }],
     // Day month [year]: 5 May 2024 / 5th of May.
     [new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)?(?: of)? ${MONTH_RE_SRC}\\b\\.?(?:,? (\\d{4})\\b)?`, 'g'),
-      (m, d: string, mon: string, y: string | undefined) => {
+      (m, d: string, mon: string, y: string | undefined, off: number, str: string) => {
         const di = Number(d);
         if (di < 1 || di > 31) return m;
         const mname = MONTHS[monthNumber(mon) - 1]!;
-        return ` the ${ordinal(d)} of ${mname}${y ? `, ${year(y)}` : ''} `;
+        const the = /\bthe\s+$/i.test(str.slice(Math.max(0, off - 5), off)) ? '' : 'the ';
+        return ` ${the}${ordinal(d)} of ${mname}${y ? `, ${year(y)}` : ''} `;
       }],
     // Times: 8:30, 8:30 pm, 8 p.m., 14:45.
     [/\b(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s?([AaPp])\.?\s?[Mm]\b\.?)?/g,
@@ -287,12 +292,12 @@ function normalizePlain(input: string, opts: NormalizeOptions, warnings: string[
         if (hi > 24 || mi > 59) return m.replace(/:/g, ' ');
         let out = timeWords(hi, mi, ap);
         if (ss !== undefined) out += ` and ${cardinal(ss)} seconds`;
-        if (ap && m.endsWith('.') && endsSentence(str, off + m.length)) out += '.';
+        if (ap && m.endsWith('.') && endsSentence(str, off + m.length)) out += KEPT_PERIOD;
         return ` ${out} `;
       }],
     [/\b(\d{1,2})\s?([AaPp])\.?\s?[Mm]\b\.?/g, (m, h: string, ap: string, off: number, str: string) => {
       let out = timeWords(Number(h), 0, ap);
-      if (m.endsWith('.') && endsSentence(str, off + m.length)) out += '.';
+      if (m.endsWith('.') && endsSentence(str, off + m.length)) out += KEPT_PERIOD;
       return ` ${out} `;
     }],
     // Phone numbers: (555) 123-4567, 555-123-4567, +1 555 123 4567, 555-1234.
@@ -347,27 +352,28 @@ function normalizePlain(input: string, opts: NormalizeOptions, warnings: string[
     s = s.replace(re, (m: string, off: number, str: string) => {
       const end = off + m.length;
       const atEnd = /^[ \t]*(\n|$)/.test(str.slice(end, end + 2)) && endsSentence(str, end);
-      return m.endsWith('.') && (canEnd ? endsSentence(str, end) : atEnd) ? ` ${word}. ` : ` ${word} `;
+      return m.endsWith('.') && (canEnd ? endsSentence(str, end) : atEnd) ? ` ${word}${KEPT_PERIOD} ` : ` ${word} `;
     });
   }
   s = s.replace(/(?<![A-Za-z.])(St|Dr)\.(?=\s|$|[,;:!?])/g, (m, ab: string, off: number, str: string) => {
     const before = str.slice(Math.max(0, off - 30), off);
     const afterCap = /^\s+[A-Z]/.test(str.slice(off + m.length, off + m.length + 3));
     const prevCap = /[A-Z][a-z]*\s$/.test(before);
-    if (ab === 'St') return afterCap && !prevCap ? 'saint' : endsSentence(str, off + m.length) && !afterCap ? 'street.' : 'street';
-    return prevCap && !afterCap ? (endsSentence(str, off + m.length) ? 'drive.' : 'drive') : 'doctor';
+    if (ab === 'St') return afterCap && !prevCap ? 'saint' : endsSentence(str, off + m.length) ? `street${KEPT_PERIOD}` : 'street';
+    return prevCap && !afterCap ? (endsSentence(str, off + m.length) ? `drive${KEPT_PERIOD}` : 'drive') : 'doctor';
   });
   s = s.replace(/(?<![A-Za-z.])([A-Z][a-z]{1,5})\.(?=\s|$|[,;:!?])/g, (m, ab: string, off: number, str: string) => {
     if (TITLES[ab]) return TITLES[ab]!;
-    if (TRAILING[ab]) return TRAILING[ab]! + (endsSentence(str, off + m.length) ? '.' : '');
+    if (TRAILING[ab]) return TRAILING[ab]! + (endsSentence(str, off + m.length) ? KEPT_PERIOD : '');
     return m;
   });
   // Dotted acronyms U.S.A. and initials J. K. Rowling.
   s = s.replace(/(?<![A-Za-z])((?:[A-Za-z]\.){2,})/g, (m: string, _g: string, off: number, str: string) =>
-    spell(m.replace(/\./g, '')) + (/^\s*(\n|$)/.test(str.slice(off + m.length, off + m.length + 2)) ? '.' : ''));
+    spell(m.replace(/\./g, '')) + (/^\s*(\n|$)/.test(str.slice(off + m.length, off + m.length + 2)) ? KEPT_PERIOD : ''));
   s = s.replace(/(?<![A-Za-z'])([A-Z])\.(?=\s+[A-Z])/g, '$1');
 
-  // Symbols.
+  // Symbols. Letter&letter names (AT&T) are spelled.
+  s = s.replace(/(?<![A-Za-z])([A-Z]{1,3})&([A-Z]{1,3})(?![A-Za-z])/g, (_m, a: string, b: string) => ` ${spell(a)} and ${spell(b)} `);
   s = s
     .replace(/&/g, ' and ')
     .replace(/\+/g, ' plus ')
@@ -393,6 +399,7 @@ function normalizePlain(input: string, opts: NormalizeOptions, warnings: string[
   s = s.replace(/(?<![A-Za-z])'|'(?![A-Za-z])/g, ' ');
   s = s.replace(/(?<![A-Za-z])-+|-+(?![A-Za-z])/g, ' ');
   s = s.replace(/["()[\]<>*_\\|^`{}]/g, ' ');
+  s = s.replace(/\uE000/g, '.');
   // Anything else outside the spoken alphabet is dropped (CJK, Arabic, emoji, symbols).
   let dropped = 0;
   s = s.replace(/[^A-Za-z'\- \t\n!,.?;:]+/gu, (m) => {
