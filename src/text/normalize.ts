@@ -312,11 +312,11 @@ function normalizePlain(input: string, opts: NormalizeOptions, warnings: string[
       (_m, sym: string, amt: string, scale: string | undefined) => ` ${currencyWords(sym, amt, scale)} `],
     [new RegExp(`\\b(USD|EUR|GBP|JPY|INR)\\s?(${NUM_SRC})(?:\\s(thousand|million|billion|trillion)\\b)?`, 'g'),
       (_m, code: string, amt: string, scale: string | undefined) => ` ${currencyWords(code, amt, scale)} `],
-    [new RegExp(`(${NUM_SRC})(?:\\s(thousand|million|billion|trillion))?\\s?(USD|EUR|GBP|JPY|INR)\\b`, 'g'),
+    [new RegExp(`(?<![\\d.])(${NUM_SRC})(?:\\s(thousand|million|billion|trillion))?\\s?(USD|EUR|GBP|JPY|INR)\\b`, 'g'),
       (_m, amt: string, scale: string | undefined, code: string) => ` ${currencyWords(code, amt, scale)} `],
-    [/(\d+)\s?¢/g, (_m, c: string) => ` ${cardinal(c)} ${c === '1' ? 'cent' : 'cents'} `],
+    [/(?<!\d)(\d+)\s?¢/g, (_m, c: string) => ` ${cardinal(c)} ${c === '1' ? 'cent' : 'cents'} `],
     // Percent.
-    [new RegExp(`(${NUM_SRC})\\s?%`, 'g'), (_m, n: string) => ` ${readNumber(n)} percent `],
+    [new RegExp(`(?<![\\d.])(${NUM_SRC})\\s?%`, 'g'), (_m, n: string) => ` ${readNumber(n)} percent `],
     // Decades: 1990s, '90s, 80s.
     [/(?:\b(1[1-9]|20)(\d0)s\b)|(?:'(\d0)s\b)|(?:\b([2-9]0)s\b)/g,
       (_m, c: string | undefined, d: string | undefined, ap: string | undefined, bare: string | undefined) => {
@@ -324,7 +324,7 @@ function normalizePlain(input: string, opts: NormalizeOptions, warnings: string[
         return ` ${pluralizeLast(cardinal(ap ?? bare!))} `;
       }],
     // Units after numbers: 5 km, 1.5kg, 60 mph, 5 °C.
-    [new RegExp(`(${NUM_SRC})\\s?(${UNIT_RE_SRC})(?![A-Za-z0-9])`, 'g'),
+    [new RegExp(`(?<![\\d.])(${NUM_SRC})\\s?(${UNIT_RE_SRC})(?![A-Za-z0-9])`, 'g'),
       (_m, n: string, u: string) => {
         const [one, many] = UNITS[u]!;
         return ` ${readNumber(n)} ${isOne(n) ? one : many} `;
@@ -337,8 +337,8 @@ function normalizePlain(input: string, opts: NormalizeOptions, warnings: string[
     // Number signs.
     [/(?<![A-Za-z])(?:#|No\.|no\.|Nos\.)\s?(?=\d)/g, () => ' number '],
     // Thousands separators and decimals.
-    [/\d{1,3}(?:,\d{3})+(?:\.\d+)?/g, (m) => ` ${readNumber(m)} `],
-    [/\d*\.\d+/g, (m) => {
+    [/(?<!\d)\d{1,3}(?:,\d{3})+(?:\.\d+)?/g, (m) => ` ${readNumber(m)} `],
+    [/(?<![\d.])\d*\.\d+/g, (m) => {
       const dot = m.indexOf('.');
       return ` ${decimal(m.slice(0, dot), m.slice(dot + 1))} `;
     }],
