@@ -1,7 +1,9 @@
 import type { Command } from './command.js';
-import { phonemize } from './phonemize.js';
+import { parityCommand } from './parity.js';
 
 /** Every sub-command, by name. Each lives in its own module under src/cli/. */
 export const commands: Record<string, Command> = {
-  phonemize,
+  parity: parityCommand,
+  features: { summary: 'compute log-mel, energy and pitch of a WAV (--png, --out)', run: async (a) => (await import('./features.js')).run(a) },
+  phonemize: { summary: 'text -> normalised text, phones and token ids (--words, --json, --phone-set)', run: async (a) => (await import('./phonemize.js')).phonemize.run(a) },
 };

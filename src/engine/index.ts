@@ -1,1 +1,13 @@
-export {};
+export * from './dims.js';
+export * from './graph.js';
+export * from './registry.js';
+export * from './autodiff.js';
+export * from './onnx.js';
+export * from './session.js';
+export * from './safetensors.js';
+export * from './atomic.js';
+export * as op from './ops/index.js';
+export * from './random.js';
+export * from './params.js';
+export * from './optim.js';
+export * from './trainer.js';

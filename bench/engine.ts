@@ -1,0 +1,138 @@
+// Engine benchmark: a training step (forward, backward, AdamW) and a forward pass of the ProDiff
+// denoiser, beside ../shared/bench/torch_diffnet.py (same network, defaults and flags) when
+// PyTorch is importable. Usage: npm run bench:engine -- [--batch 8] [--frames 200] [--channels 128]
+//   [--layers 8] [--cond 128] [--mels 80] [--dilation-cycle 4] [--threads 2] [--steps 8]
+//   [--profile PREFIX] [--json]
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createSession, exportOnnx, Graph, op, ortTensor, ParamStore, Rng, schedules, Trainer, type TrainerSpec } from '../src/engine/index.js';
+import { denoiser, type DenoiserConfig } from '../src/model/denoiser.js';
+import { Scope } from '../src/nn/index.js';
+
+const { values: a } = parseArgs({
+  options: {
+    batch: { type: 'string', default: '8' },
+    frames: { type: 'string', default: '200' },
+    channels: { type: 'string', default: '128' },
+    layers: { type: 'string', default: '8' },
+    cond: { type: 'string', default: '128' },
+    mels: { type: 'string', default: '80' },
+    'dilation-cycle': { type: 'string', default: '4' },
+    threads: { type: 'string', default: '2' },
+    steps: { type: 'string', default: '8' },
+    profile: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    'no-torch': { type: 'boolean', default: false },
+  },
+});
+const n = (k: keyof typeof a) => Number(a[k]);
+const B = n('batch');
+const T = n('frames');
+const cfg: DenoiserConfig = { mels: n('mels'), condChannels: n('cond'), residualChannels: n('channels'), residualLayers: n('layers'), dilationCycle: n('dilation-cycle') };
+const threads = n('threads');
+const steps = n('steps');
+
+function build(g: Graph) {
+  const x = g.input('x', 'float32', ['B', 1, cfg.mels, 'T']);
+  const t = g.input('t', 'int64', ['B']);
+  const cond = g.input('cond', 'float32', ['B', cfg.condChannels, 'T']);
+  return denoiser(new Scope(g, 'denoise_fn.'), cfg, x, t, cond).x0;
+}
+
+const spec: TrainerSpec = {
+  build(g) {
+    const out = build(g);
+    const target = g.input('target', 'float32', ['B', 1, cfg.mels, 'T']);
+    return { loss: op.reduceMean(op.abs(op.sub(out, target))) };
+  },
+  optimizer: { betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 },
+  schedule: schedules.constant(1e-4),
+  session: { threads, ...(a.profile ? { profilePrefix: a.profile } : {}) },
+};
+
+async function timed(fn: () => Promise<unknown>, count: number): Promise<number> {
+  await fn();
+  await fn();
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((x, y) => x - y);
+  const mid = times.length >> 1;
+  return times.length % 2 ? times[mid]! : (times[mid - 1]! + times[mid]!) / 2;
+}
+
+const rng = new Rng(0);
+const pg = new Graph();
+build(pg);
+const params = new ParamStore().initialize(pg, rng);
+// Random (not zero) output weights, so the loss and gradients are not degenerate.
+params.set('denoise_fn.output_projection.weight', [cfg.mels, cfg.residualChannels, 1], rng.normalArray(cfg.mels * cfg.residualChannels, 0.05));
+const nParams = [...params.values.values()].reduce((s, v) => s + v.data.length, 0);
+
+const feeds = {
+  x: ortTensor('float32', rng.normalArray(B * cfg.mels * T), [B, 1, cfg.mels, T]),
+  t: ortTensor('int64', BigInt64Array.from({ length: B }, () => BigInt(rng.int(5))), [B]),
+  cond: ortTensor('float32', rng.normalArray(B * cfg.condChannels * T), [B, cfg.condChannels, T]),
+  target: ortTensor('float32', rng.normalArray(B * cfg.mels * T), [B, 1, cfg.mels, T]),
+};
+
+const trainer = await Trainer.create(spec, params);
+const trainMs = await timed(() => trainer.trainStep(feeds), steps);
+await trainer.close();
+
+const fg = new Graph('denoiser');
+fg.output('x0', build(fg));
+const fwd = await createSession(exportOnnx(fg, { values: (k) => params.get(k).data }), { threads, ...(a.profile ? { profilePrefix: `${a.profile}_forward` } : {}) });
+const fwdFeeds = { x: feeds.x, t: feeds.t, cond: feeds.cond };
+const fwdMs = await timed(() => fwd.run(fwdFeeds), steps);
+if (a.profile) fwd.endProfiling();
+
+const result: Record<string, unknown> = {
+  engine: 'prodiff engine on onnxruntime-node 1.30',
+  threads, batch: B, frames: T, channels: cfg.residualChannels, layers: cfg.residualLayers, cond: cfg.condChannels, dilation_cycle: cfg.dilationCycle,
+  params: nParams,
+  train_step_ms: +trainMs.toFixed(2),
+  forward_ms: +fwdMs.toFixed(2),
+};
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, existsSync(resolve(here, '../package.json')) ? '..' : '../..');
+const torchScript = resolve(root, '../shared/bench/torch_diffnet.py');
+if (!a['no-torch'] && existsSync(torchScript)) {
+  // Debian's python3-torch installs for /usr/bin/python3, which need not be the python3 on PATH.
+  for (const py of ['/usr/bin/python3', 'python3']) {
+    try {
+      const args = [torchScript, '--batch', String(B), '--frames', String(T), '--channels', String(cfg.residualChannels), '--layers', String(cfg.residualLayers),
+        '--cond', String(cfg.condChannels), '--mels', String(cfg.mels), '--dilation-cycle', String(cfg.dilationCycle), '--threads', String(threads), '--steps', String(steps)];
+      const out = execFileSync(py, args, { encoding: 'utf-8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n').pop()!;
+      const torch = JSON.parse(out) as { train_step_ms: number; forward_ms: number; engine: string; params: number };
+      result.torch_engine = torch.engine;
+      result.torch_params = torch.params;
+      result.torch_train_step_ms = torch.train_step_ms;
+      result.torch_forward_ms = torch.forward_ms;
+      result.train_step_ratio = +(trainMs / torch.train_step_ms).toFixed(3);
+      result.forward_ratio = +(fwdMs / torch.forward_ms).toFixed(3);
+      break;
+    } catch {
+      /* try the next interpreter */
+    }
+  }
+}
+if (result.torch_train_step_ms === undefined) result.torch = 'not available (install python3-torch and keep ../shared/bench beside the checkout)';
+
+const lines = [
+  `denoiser: batch ${B}, frames ${T}, channels ${cfg.residualChannels}, layers ${cfg.residualLayers}, cond ${cfg.condChannels}, dilation cycle ${cfg.dilationCycle}, ${threads} threads, ${nParams} parameters`,
+  `prodiff engine: train step ${trainMs.toFixed(2)} ms, forward ${fwdMs.toFixed(2)} ms (median of ${steps})`,
+];
+if (result.torch_train_step_ms !== undefined) {
+  lines.push(`pytorch:        train step ${result.torch_train_step_ms} ms, forward ${result.torch_forward_ms} ms`);
+  lines.push(`ratio (engine / pytorch): train step ${result.train_step_ratio}x, forward ${result.forward_ratio}x`);
+}
+process.stdout.write(`${lines.join('\n')}\n`);
+if (a.json) process.stdout.write(`${JSON.stringify(result)}\n`);

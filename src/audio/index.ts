@@ -1,0 +1,10 @@
+// Audio front end: WAV I/O, resampling, STFT/mel/energy, pitch, Griffin-Lim, golden parity.
+export * from './wav.js';
+export * from './fft.js';
+export * from './stft.js';
+export * from './mel.js';
+export * from './resample.js';
+export * from './pitch.js';
+export * from './f0.js';
+export * from './griffinlim.js';
+export { audioCaseRunner, runAudioCase, compareWithRule, type ToleranceRule } from './parity.js';

@@ -1,0 +1,131 @@
+// `prodiff features IN.wav [--png mel.png] [--out feats.safetensors] [--sr 22050]`: computes the
+// ProDiff features of one file (log-mel, energy, f0/uv/coarse pitch) and writes them as a PNG
+// picture (log-mel with the f0 curve underneath) and/or a safetensors file.
+import { PNG } from 'pngjs';
+import { writeFileAtomic } from '../engine/atomic.js';
+import { writeSafetensors, type StData } from '../engine/safetensors.js';
+import type { Command } from './command.js';
+import { loadAudio } from '../audio/resample.js';
+import { logMel, PRODIFF_MEL, prodiffEnergy, type LogMel } from '../audio/mel.js';
+import { prodiffPitch, type ProdiffPitch } from '../audio/f0.js';
+
+const USAGE = 'usage: prodiff features IN.wav [--png OUT.png] [--out OUT.safetensors] [--sr RATE]';
+
+/** A perceptually ordered dark-blue -> yellow ramp (piecewise linear through five stops). */
+function colour(v: number): [number, number, number] {
+  const stops: [number, number, number][] = [[13, 8, 135], [126, 3, 168], [204, 71, 120], [248, 149, 64], [240, 249, 33]];
+  const x = Math.min(1, Math.max(0, v)) * (stops.length - 1);
+  const i = Math.min(stops.length - 2, Math.floor(x));
+  const f = x - i;
+  const a = stops[i]!, b = stops[i + 1]!;
+  return [a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]), a[2] + f * (b[2] - a[2])];
+}
+
+/** Renders the log-mel (low frequencies at the bottom) and, if given, an f0 strip below it. */
+export function renderFeaturesPng(mel: LogMel, pitch?: ProdiffPitch, scale = 3): Uint8Array {
+  const T = mel.frames, M = mel.nMels;
+  const melH = M * scale;
+  const f0H = pitch ? 120 : 0;
+  const gap = pitch ? 4 : 0;
+  const width = Math.max(1, T * 2);
+  const height = melH + gap + f0H;
+  const png = new PNG({ width, height });
+  const put = (x: number, y: number, [r, g, b]: [number, number, number]) => {
+    const o = (y * width + x) * 4;
+    png.data[o] = r; png.data[o + 1] = g; png.data[o + 2] = b; png.data[o + 3] = 255;
+  };
+  let lo = Infinity, hi = -Infinity;
+  for (const v of mel.data) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  const span = hi - lo || 1;
+  for (let x = 0; x < width; x++) {
+    const t = Math.floor(x / 2);
+    for (let y = 0; y < melH; y++) {
+      const m = M - 1 - Math.floor(y / scale);
+      put(x, y, colour((mel.data[t * M + m]! - lo) / span));
+    }
+    for (let y = melH; y < melH + gap; y++) put(x, y, [255, 255, 255]);
+  }
+  if (pitch) {
+    const fmax = 500;
+    for (let x = 0; x < width; x++) for (let y = melH + gap; y < height; y++) put(x, y, [20, 20, 20]);
+    for (let x = 0; x < width; x++) {
+      const t = Math.floor(x / 2);
+      const f = pitch.f0[t]!;
+      if (f <= 0) continue;
+      const yy = height - 1 - Math.round(Math.min(1, f / fmax) * (f0H - 1));
+      for (let d = -1; d <= 1; d++) { const y = yy + d; if (y >= melH + gap && y < height) put(x, y, [80, 220, 120]); }
+    }
+  }
+  return PNG.sync.write(png);
+}
+
+function parseArgs(args: string[]): { input?: string; png?: string; out?: string; sr: number; error?: string } {
+  const r: { input?: string; png?: string; out?: string; sr: number; error?: string } = { sr: PRODIFF_MEL.sampleRate };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const val = () => {
+      const v = args[++i];
+      if (v === undefined) r.error = `${a} needs a value`;
+      return v;
+    };
+    if (a === '--png') r.png = val();
+    else if (a === '--out') r.out = val();
+    else if (a === '--sr') { const v = Number(val()); if (!(v > 0)) r.error = `--sr must be a positive number`; r.sr = v; }
+    else if (a.startsWith('--')) r.error = `unknown option ${a}`;
+    else if (!r.input) r.input = a;
+    else r.error = `unexpected argument ${a}`;
+  }
+  if (!r.input && !r.error) r.error = 'missing input WAV file';
+  return r;
+}
+
+export async function run(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) { process.stdout.write(USAGE + '\n'); return 0; }
+  const a = parseArgs(args);
+  if (a.error) { process.stderr.write(`prodiff features: ${a.error}\n${USAGE}\n`); return 2; }
+  const cfg = { ...PRODIFF_MEL, sampleRate: a.sr };
+  const audio = loadAudio(a.input!, a.sr);
+  const mel = logMel(audio.samples, cfg);
+  const energy = prodiffEnergy(mel);
+  let pitch: ProdiffPitch | undefined;
+  let pitchNote = '';
+  try {
+    pitch = prodiffPitch(audio.samples, a.sr, cfg.hop);
+  } catch (e) {
+    pitchNote = `no pitch: ${(e as Error).message}`;
+  }
+  const voiced = pitch ? pitch.f0.filter((f) => f > 0) : new Float64Array(0);
+  const meanF0 = voiced.length ? voiced.reduce((s, v) => s + v, 0) / voiced.length : 0;
+  process.stdout.write(
+    `${a.input}: ${audio.samples.length} samples at ${a.sr} Hz (native ${audio.nativeRate} Hz, ${audio.channels} ch), ` +
+    `${mel.frames} frames; ` +
+    (pitch ? `voiced ${voiced.length}/${mel.frames} frames, mean f0 ${meanF0.toFixed(1)} Hz` : pitchNote) + '\n',
+  );
+  if (a.png) {
+    writeFileAtomic(a.png, renderFeaturesPng(mel, pitch));
+    process.stdout.write(`wrote ${a.png}\n`);
+  }
+  if (a.out) {
+    const tensors: Record<string, { shape: number[]; data: StData }> = {
+      mel: { shape: [mel.frames, mel.nMels], data: mel.data },
+      energy: { shape: [mel.frames], data: Float32Array.from(energy) },
+      wav: { shape: [audio.samples.length], data: audio.samples },
+    };
+    if (pitch) {
+      tensors.f0 = { shape: [mel.frames], data: pitch.f0 };
+      tensors.uv = { shape: [mel.frames], data: pitch.uv };
+      tensors.f0_coarse = { shape: [mel.frames], data: pitch.coarse };
+    }
+    writeSafetensors(a.out, tensors, {
+      module: 'audio_frontend', source: a.input!, sample_rate: String(a.sr), hop: String(cfg.hop),
+      layout: 'mel is [T, n_mels] (ProDiff layout), log10', ...(pitchNote ? { pitch: pitchNote } : {}),
+    });
+    process.stdout.write(`wrote ${a.out}\n`);
+  }
+  return 0;
+}
+
+export const featuresCommand: Command = {
+  summary: 'compute log-mel, energy and pitch of a WAV (--png picture, --out safetensors)',
+  run,
+};

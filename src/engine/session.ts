@@ -1,0 +1,44 @@
+// ONNX Runtime sessions over exported graphs, and conversion between typed arrays and ORT tensors.
+import * as ort from 'onnxruntime-node';
+import type { DType } from './graph.js';
+
+export type TypedArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
+
+export interface SessionOptions {
+  threads?: number;
+  /** ORT's per-node profiler: writes a JSON trace with this prefix. */
+  profilePrefix?: string;
+  optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+}
+
+export async function createSession(model: Uint8Array, o: SessionOptions = {}): Promise<ort.InferenceSession> {
+  const options: ort.InferenceSession.SessionOptions = {
+    intraOpNumThreads: o.threads ?? 2,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: o.optimization ?? 'all',
+    executionMode: 'sequential',
+  };
+  if (o.profilePrefix) {
+    options.enableProfiling = true;
+    options.profileFilePrefix = o.profilePrefix;
+  }
+  return ort.InferenceSession.create(model, options);
+}
+
+const ORT_TYPE: Record<DType, ort.Tensor.Type> = { float32: 'float32', float64: 'float64', int64: 'int64', int32: 'int32', bool: 'bool', uint8: 'uint8' };
+
+export function ortTensor(dtype: DType, data: TypedArray | number[], shape: readonly number[]): ort.Tensor {
+  let arr: TypedArray;
+  if (Array.isArray(data)) {
+    switch (dtype) {
+      case 'float32': arr = Float32Array.from(data); break;
+      case 'float64': arr = Float64Array.from(data); break;
+      case 'int64': arr = BigInt64Array.from(data.map((v) => BigInt(v))); break;
+      case 'int32': arr = Int32Array.from(data); break;
+      case 'bool': case 'uint8': arr = Uint8Array.from(data); break;
+    }
+  } else arr = data;
+  return new ort.Tensor(ORT_TYPE[dtype], arr as never, shape as number[]);
+}
+
+export { ort };

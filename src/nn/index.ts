@@ -1,0 +1,3 @@
+export * from './scope.js';
+export * from './layers.js';
+export * from './transformer.js';
