@@ -199,6 +199,43 @@ function phoneWords(raw: string): string {
 }
 
 /** A bare integer: leading zeros -> digits, 4-digit 1100..2099 -> year, else cardinal. */
+/** Words after which a Roman numeral is a cardinal (Chapter IV -> four); elsewhere a regnal ordinal. */
+const ROMAN_CARDINAL_BEFORE = new Set([
+  'Chapter', 'Part', 'Volume', 'Book', 'Act', 'Scene', 'War', 'Phase', 'Type', 'Class', 'Section', 'Article',
+  'Episode', 'Level', 'Stage', 'Round', 'Vol', 'Appendix', 'Bowl', 'Rocky', 'Apollo', 'Gemini', 'Mark', 'Psalm',
+  'Season', 'Title', 'Grade', 'Category', 'Schedule', 'Amendment',
+]);
+
+/** Capitalised function words that cannot be followed by a regnal number (The IV drip). */
+const NOT_A_NAME = new Set([
+  'The', 'A', 'An', 'This', 'That', 'These', 'Those', 'My', 'Your', 'His', 'Her', 'Its', 'Our', 'Their', 'In',
+  'On', 'At', 'To', 'For', 'With', 'By', 'Of', 'And', 'Or', 'But', 'If', 'Then', 'When', 'So', 'No', 'Not', 'Is',
+  'Was', 'Are', 'Were', 'Be', 'Get', 'Got', 'Have', 'Has', 'Had', 'Some', 'Any', 'Every', 'Each', 'From',
+]);
+
+function romanValue(r: string): number {
+  const v: Record<string, number> = { I: 1, V: 5, X: 10 };
+  let total = 0;
+  for (let i = 0; i < r.length; i++) {
+    const cur = v[r[i]!] ?? 0;
+    const next = v[r[i + 1] ?? ''] ?? 0;
+    total += cur < next ? -cur : cur;
+  }
+  return total;
+}
+
+/** An e-mail or web address read aloud: "bob at example dot com". */
+function readAddress(addr: string): string {
+  const body = addr.replace(/^https?:\/\//i, '').replace(/\/$/, '');
+  return body
+    .replace(/^www\./i, 'W W W dot ')
+    .replace(/\./g, ' dot ')
+    .replace(/@/g, ' at ')
+    .replace(/\//g, ' slash ')
+    .replace(/_/g, ' underscore ')
+    .replace(/\d+/g, (d) => ` ${digitsToWords(d)} `);
+}
+
 /** Two-digit year as in 5/12/24: "24" -> "twenty-four", "05" -> "oh five". */
 function twoDigitYear(y: string): string {
   if (y === '00') return 'oh oh';
@@ -256,6 +293,18 @@ function normalizePlain(input: string, opts: NormalizeOptions, warnings: string[
   const known = opts.isKnownWord ?? (() => false);
 
   const rules: Rule[] = [
+    // E-mail addresses and web addresses: dots, at signs and slashes are read.
+    // (Each pattern can only start where a run of address characters starts: linear time.)
+    [/(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\b|(?<![A-Za-z0-9.\/:-])(?:https?:\/\/)?(?:www\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:com|org|net|edu|gov|io|co|uk|de|fr|ai|dev|info|biz|us|ca|au)\b(?:\/[A-Za-z0-9._~\/-]*)?/g,
+      (m) => ` ${readAddress(m)} `],
+    // Ratios 2:1 (times need two minute digits).
+    [/\b(\d{1,3}):(\d)(?!\d)/g, (_m, a: string, b: string) => ` ${cardinal(a)} to ${cardinal(b)} `],
+    // Roman numerals after a capitalised word: World War II, Henry VIII, Chapter IV.
+    [/\b([A-Z][a-z]+) (X{0,3}(?:IX|IV|VI{0,3}|I{1,3})|X{1,3})\b(?!['’-]?[A-Za-z])/g, (m, prev: string, num: string) => {
+      const value = romanValue(num);
+      if (value === 0 || NOT_A_NAME.has(prev) || (num.length === 1 && !ROMAN_CARDINAL_BEFORE.has(prev))) return m;
+      return ROMAN_CARDINAL_BEFORE.has(prev) ? `${prev} ${cardinal(value)}` : `${prev} the ${ordinal(String(value))}`;
+    }],
     // ISO dates 2024-05-12.
     [/\b(\d{4})-(\d{2})-(\d{2})\b/g, (m, y: string, mo: string, d: string) => {
       const mi = Number(mo);
@@ -304,7 +353,7 @@ function normalizePlain(input: string, opts: NormalizeOptions, warnings: string[
     [/(?:\+\d{1,3}[\s.-]?)?(?:\(\d{3}\)\s?|\b\d{3}[\s.-])\d{3}[.-]\d{4}\b|\b\d{3}-\d{4}\b/g,
       (m) => ` ${phoneWords(m)} `],
     // Ranges: 10-20, 1990-1995, 1.5-2 (the numbers are read by the rules below).
-    [new RegExp(`(?<![\\d.,])(${NUM_SRC})\\s?-\\s?(?=(?:${NUM_SRC})(?![\\d,]))`, 'g'), (_m, a: string) => `${a} to `],
+    [new RegExp(`(?<![\\d.,])(${NUM_SRC})\\s?-\\s?(?=[$£€¥₹]?(?:${NUM_SRC})(?![\\d,]))`, 'g'), (_m, a: string) => `${a} to `],
     // Negative numbers (also before a currency sign).
     [/(^|[^\w.,])-(?=[$£€¥₹]?\.?\d)/g, (_m, pre: string) => `${pre} minus `],
     // Currency with scale or cents: $5, $3.50, £1.2m, €20 million.
@@ -318,7 +367,7 @@ function normalizePlain(input: string, opts: NormalizeOptions, warnings: string[
     // Percent.
     [new RegExp(`(?<![\\d.])(${NUM_SRC})\\s?%`, 'g'), (_m, n: string) => ` ${readNumber(n)} percent `],
     // Decades: 1990s, '90s, 80s.
-    [/(?:\b(1[1-9]|20)(\d0)s\b)|(?:'(\d0)s\b)|(?:\b([2-9]0)s\b)/g,
+    [/(?:\b(1[1-9]|20)(\d0)'?s\b)|(?:'(\d0)s\b)|(?:\b([2-9]0)'?s\b)/g,
       (_m, c: string | undefined, d: string | undefined, ap: string | undefined, bare: string | undefined) => {
         if (c && d) return ` ${pluralizeLast(year(c + d))} `;
         return ` ${pluralizeLast(cardinal(ap ?? bare!))} `;

@@ -223,6 +223,22 @@ export const CASES: Array<[string, string]> = [
   ["Mr. & Mrs. Smith live at 221 Baker St. in London.", "mister and missus Smith live at two hundred twenty-one Baker street in London."],
   ["The U.S. GDP grew 2.5% in 2023.", "The U S G D P grew two point five percent in twenty twenty-three."],
   ["Version 2 is 10x faster.", "Version two is ten x faster."],
+  ["The 1990's were great.", "The nineteen nineties were great."],
+  ["$100-$200 per night", "one hundred dollars to two hundred dollars per night"],
+  ["World War II", "World War two"],
+  ["Henry VIII", "Henry the eighth"],
+  ["Chapter IV", "Chapter four"],
+  ["Louis XIV", "Louis the fourteenth"],
+  ["King George III.", "King George the third."],
+  ["The IV drip", "The I V drip"],
+  ["Elizabeth I", "Elizabeth I"],
+  ["www.example.com", "W W W dot example dot com"],
+  ["bob.smith@example.co.uk", "bob dot smith at example dot co dot uk"],
+  ["https://github.com/foo/bar", "github dot com slash foo slash bar"],
+  ["2:1 ratio", "two to one ratio"],
+  ["Washington DC", "Washington D C"],
+  ["a 5-year plan", "a five year plan"],
+  ["Q3 revenue", "Q three revenue"],
 ];
 
 test('normalisation case table has at least 150 cases', () => {
