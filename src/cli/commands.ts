@@ -5,4 +5,5 @@ import { parityCommand } from './parity.js';
 export const commands: Record<string, Command> = {
   parity: parityCommand,
   features: { summary: 'compute log-mel, energy and pitch of a WAV (--png, --out)', run: async (a) => (await import('./features.js')).run(a) },
+  phonemize: { summary: 'text -> normalised text, phones and token ids (--words, --json, --phone-set)', run: async (a) => (await import('./phonemize.js')).phonemize.run(a) },
 };
