@@ -1,0 +1,37 @@
+// prodiff preprocess CORPUS --out CACHE
+import { parseArgs } from 'node:util';
+import { preprocess } from '../data/preprocess.js';
+import { Progress } from '../util/progress.js';
+import type { Command } from './command.js';
+
+const USAGE = `usage: prodiff preprocess CORPUS --out CACHE [--workers N]
+
+Computes token ids, durations, mel2ph, log-mel, f0/uv and energy for every utterance of an
+LJSpeech-layout corpus with phone alignments, plus the train/valid/test split and train-set f0
+statistics (CACHE/index.json). Re-running skips finished utterances.
+`;
+
+export const preprocessCommand: Command = {
+  summary: 'corpus -> feature cache: preprocess CORPUS --out CACHE',
+  async run(args) {
+    const { values: v, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, workers: { type: 'string' } } });
+    if (positionals.length !== 1 || !v.out) {
+      process.stderr.write(USAGE);
+      return 2;
+    }
+    let bar: Progress | undefined;
+    const idx = await preprocess(positionals[0]!, v.out, {
+      ...(v.workers ? { workers: Number(v.workers) } : {}),
+      onProgress: (d, t) => {
+        bar ??= new Progress({ label: 'preprocess', total: t, unit: 'utt' }, d);
+        bar.update(d);
+      },
+      log: (l) => process.stderr.write(`${l}\n`),
+    });
+    bar?.finish();
+    const n = (s: string) => idx.utterances.filter((u) => u.split === s).length;
+    const hours = idx.utterances.reduce((a, u) => a + u.seconds, 0) / 3600;
+    process.stdout.write(`${idx.utterances.length} utterances (${hours.toFixed(2)} h): train ${n('train')}, valid ${n('valid')}, test ${n('test')}; ${idx.skipped.length} skipped; f0 mean ${idx.f0.mean.toFixed(1)} Hz, std ${idx.f0.std.toFixed(1)}\n`);
+    return 0;
+  },
+};

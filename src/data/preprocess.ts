@@ -1,0 +1,197 @@
+// `prodiff preprocess CORPUS --out CACHE`: per utterance the token ids, durations, mel2ph, log-mel,
+// f0/uv and energy, written as one safetensors file each; an index with the split, speakers and the
+// train-set f0 statistics. Work is spread over worker threads; finished utterances are skipped.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { f0Stats, PRODIFF_MEL } from '../audio/index.js';
+import { writeFileAtomic } from '../engine/atomic.js';
+import { readSafetensors, writeSafetensors } from '../engine/safetensors.js';
+import { PhoneVocab, textToPhones } from '../text/index.js';
+import { alignTokens, durationsToMel2ph } from './align.js';
+import { readAlignment, readCorpus, type Utterance } from './corpus.js';
+import { extractFeatures } from './features.js';
+
+export const CACHE_VERSION = 1;
+
+export interface CacheEntry {
+  id: string;
+  speaker: string;
+  speakerId: number;
+  frames: number;
+  tokens: number;
+  seconds: number;
+  split: 'train' | 'valid' | 'test';
+  text: string;
+}
+
+export interface CacheIndex {
+  version: number;
+  corpus: string;
+  audio: { sampleRate: number; hop: number; nFft: number; nMels: number; fmin: number; fmax: number };
+  /** Token list: id -> token. */
+  vocab: string[];
+  speakers: string[];
+  f0: { mean: number; std: number };
+  utterances: CacheEntry[];
+  skipped: { id: string; problem: string }[];
+}
+
+export interface WorkItem {
+  utt: Utterance;
+  out: string;
+  vocab: string[];
+  speakerId: number;
+}
+
+export interface WorkResult {
+  frames: number;
+  tokens: number;
+  seconds: number;
+}
+
+/** Splits deterministically by a hash of the id: about 2 % valid and 2 % test (at least one each when possible). */
+export function splitOf(id: string, validFraction = 0.02, testFraction = 0.02): CacheEntry['split'] {
+  let h = 2166136261;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619) >>> 0;
+  const u = h / 2 ** 32;
+  return u < testFraction ? 'test' : u < testFraction + validFraction ? 'valid' : 'train';
+}
+
+/** Features, tokens and durations of one utterance, written to `item.out` (runs in a worker). */
+export function processUtterance(item: WorkItem): WorkResult {
+  const { utt } = item;
+  if (!utt.alignment) throw new Error('no phone alignment (alignments/ID.tsv, .json or .TextGrid); alignment-free training is not built yet');
+  const feats = extractFeatures(utt.wav);
+  const fe = textToPhones(utt.normalized, { normalize: true });
+  if (fe.words.length === 0) throw new Error('text yields no phones');
+  const a = alignTokens(fe, readAlignment(utt.alignment), feats.frames, PRODIFF_MEL.sampleRate, PRODIFF_MEL.hop);
+  const vocab = new Map(item.vocab.map((t, i) => [t, i]));
+  const ids = a.tokens.map((t) => {
+    const id = vocab.get(t);
+    if (id === undefined) throw new Error(`token '${t}' is not in the phone set`);
+    return id;
+  });
+  writeSafetensors(
+    item.out,
+    {
+      tokens: { shape: [ids.length], data: BigInt64Array.from(ids.map(BigInt)) },
+      durations: { shape: [ids.length], data: BigInt64Array.from(a.durations.map(BigInt)) },
+      mel2ph: { shape: [feats.frames], data: BigInt64Array.from(durationsToMel2ph(a.durations), (v) => BigInt(v)) },
+      mel: { shape: [feats.frames, feats.nMels], data: feats.mel },
+      f0: { shape: [feats.frames], data: feats.f0 },
+      uv: { shape: [feats.frames], data: feats.uv },
+      energy: { shape: [feats.frames], data: feats.energy },
+    },
+    { id: utt.id, speaker: utt.speaker, text: utt.normalized, phones: a.tokens.join(' ') },
+  );
+  return { frames: feats.frames, tokens: ids.length, seconds: feats.seconds };
+}
+
+export interface PreprocessOptions {
+  workers?: number;
+  onProgress?: (done: number, total: number) => void;
+  log?: (line: string) => void;
+}
+
+function readDone(path: string): WorkResult | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    const f = readSafetensors(path);
+    const frames = f.tensors.get('mel')!.shape[0]!;
+    return { frames, tokens: f.tensors.get('tokens')!.shape[0]!, seconds: (frames * PRODIFF_MEL.hop) / PRODIFF_MEL.sampleRate };
+  } catch {
+    return undefined; // unreadable: redo it
+  }
+}
+
+export async function preprocess(corpusDir: string, cacheDir: string, o: PreprocessOptions = {}): Promise<CacheIndex> {
+  const log = o.log ?? (() => {});
+  const corpus = readCorpus(corpusDir);
+  const vocab = PhoneVocab.default().tokens.slice();
+  const uttDir = join(cacheDir, 'utts');
+  mkdirSync(uttDir, { recursive: true });
+  const speakerIds = new Map(corpus.speakers.map((s, i) => [s, i]));
+  const skipped = [...corpus.skipped];
+  for (const s of corpus.skipped) log(`skipped ${s.id}: ${s.problem}`);
+
+  const results = new Map<string, WorkResult>();
+  const todo: WorkItem[] = [];
+  for (const utt of corpus.utterances) {
+    const out = join(uttDir, `${utt.id}.safetensors`);
+    const done = readDone(out);
+    if (done) results.set(utt.id, done);
+    else todo.push({ utt, out, vocab, speakerId: speakerIds.get(utt.speaker)! });
+  }
+  let finished = results.size;
+  o.onProgress?.(finished, corpus.utterances.length);
+
+  const nWorkers = Math.max(1, Math.min(o.workers ?? availableParallelism(), todo.length));
+  if (todo.length > 0) {
+    const workerUrl = new URL('./preprocess-worker.js', import.meta.url);
+    await new Promise<void>((resolve, reject) => {
+      let next = 0;
+      let active = 0;
+      const workers = Array.from({ length: nWorkers }, () => new Worker(workerUrl));
+      const feed = (w: Worker) => {
+        if (next >= todo.length) {
+          void w.terminate();
+          if (--active === 0) resolve();
+          return;
+        }
+        w.postMessage(todo[next++]);
+      };
+      for (const w of workers) {
+        active++;
+        w.on('message', (m: { id: string; ok: boolean; result?: WorkResult; error?: string }) => {
+          if (m.ok) results.set(m.id, m.result!);
+          else {
+            skipped.push({ id: m.id, problem: m.error! });
+            log(`skipped ${m.id}: ${m.error}`);
+          }
+          o.onProgress?.(++finished, corpus.utterances.length);
+          feed(w);
+        });
+        w.on('error', reject);
+        feed(w);
+      }
+    });
+  }
+
+  const utterances: CacheEntry[] = corpus.utterances
+    .filter((u) => results.has(u.id))
+    .map((u) => {
+      const r = results.get(u.id)!;
+      return { id: u.id, speaker: u.speaker, speakerId: speakerIds.get(u.speaker)!, frames: r.frames, tokens: r.tokens, seconds: r.seconds, split: splitOf(u.id), text: u.normalized };
+    });
+  if (utterances.length === 0) throw new Error(`${corpusDir}: no utterance could be preprocessed (${skipped.length} skipped)`);
+  // Small corpora still get one validation and one test utterance.
+  if (utterances.length >= 3) {
+    if (!utterances.some((u) => u.split === 'valid')) utterances.find((u) => u.split === 'train')!.split = 'valid';
+    if (!utterances.some((u) => u.split === 'test')) utterances.filter((u) => u.split === 'train').pop()!.split = 'test';
+  }
+  // Train-set f0 statistics over voiced frames.
+  const tracks = utterances.filter((u) => u.split === 'train').map((u) => readSafetensors(join(uttDir, `${u.id}.safetensors`)).tensors.get('f0')!.data as Float32Array);
+  const stats = f0Stats(tracks);
+  const index: CacheIndex = {
+    version: CACHE_VERSION,
+    corpus: corpusDir,
+    audio: { sampleRate: PRODIFF_MEL.sampleRate, hop: PRODIFF_MEL.hop, nFft: PRODIFF_MEL.nFft, nMels: PRODIFF_MEL.nMels, fmin: PRODIFF_MEL.fmin, fmax: PRODIFF_MEL.fmax },
+    vocab,
+    speakers: corpus.speakers,
+    f0: { mean: stats.mean, std: stats.std },
+    utterances,
+    skipped,
+  };
+  writeFileAtomic(join(cacheDir, 'index.json'), JSON.stringify(index, null, 1));
+  return index;
+}
+
+export function readCacheIndex(cacheDir: string): CacheIndex {
+  const path = join(cacheDir, 'index.json');
+  if (!existsSync(path)) throw new Error(`${cacheDir}: no index.json (run prodiff preprocess first)`);
+  const idx = JSON.parse(readFileSync(path, 'utf-8')) as CacheIndex;
+  if (idx.version !== CACHE_VERSION) throw new Error(`${path}: cache version ${idx.version}, this prodiff reads ${CACHE_VERSION}: preprocess again`);
+  return idx;
+}
