@@ -7,5 +7,6 @@ export const commands: Record<string, Command> = {
   features: { summary: 'compute log-mel, energy and pitch of a WAV (--png, --out)', run: async (a) => (await import('./features.js')).run(a) },
   corpus: { summary: 'make a training corpus with Festival: corpus synth --sentences FILE --out DIR', run: async (a) => (await import('./corpus.js')).corpusCommand.run(a) },
   preprocess: { summary: 'corpus -> feature cache: preprocess CORPUS --out CACHE', run: async (a) => (await import('./preprocess.js')).preprocessCommand.run(a) },
+  train: { summary: 'train the teacher: train --config CFG --data CACHE --out RUN [--resume]', run: async (a) => (await import('./train.js')).trainCommand.run(a) },
   phonemize: { summary: 'text -> normalised text, phones and token ids (--words, --json, --phone-set)', run: async (a) => (await import('./phonemize.js')).phonemize.run(a) },
 };

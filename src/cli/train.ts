@@ -1,0 +1,39 @@
+// prodiff train --config CFG --data CACHE --out RUN [--resume] [--max-steps N]
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { trainTeacher } from '../train/teacher.js';
+import type { Command } from './command.js';
+
+const USAGE = `usage: prodiff train --config CFG.json --data CACHE --out RUN [--resume] [--max-steps N]
+
+Trains the ProDiff teacher on a preprocessed cache. RUN gets config.json, log.jsonl (one JSON
+object per step), checkpoint.safetensors (parameters, optimizer state, step, data order, RNG;
+written atomically every checkpoint_interval steps and on Ctrl-C) and model.safetensors (the
+weights under the official names, for inference and distillation). Configs: configs/*.json.
+`;
+
+export function readConfig(path: string): Record<string, unknown> {
+  try {
+    const c = JSON.parse(readFileSync(path, 'utf-8')) as unknown;
+    if (typeof c !== 'object' || c === null || Array.isArray(c)) throw new Error('not a JSON object');
+    return c as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`${path}: cannot read the config (${(e as Error).message})`);
+  }
+}
+
+export const trainCommand: Command = {
+  summary: 'train the teacher: train --config CFG --data CACHE --out RUN [--resume]',
+  async run(args) {
+    const { values: v } = parseArgs({ args, options: { config: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean', default: false }, 'max-steps': { type: 'string' } } });
+    if (!v.data || !v.out || (!v.config && !v.resume)) {
+      process.stderr.write(USAGE);
+      return 2;
+    }
+    const config = v.config ? readConfig(v.config) : readConfig(`${v.out}/config.json`);
+    const maxSteps = v['max-steps'] !== undefined ? Number(v['max-steps']) : undefined;
+    if (maxSteps !== undefined && !(Number.isInteger(maxSteps) && maxSteps > 0)) throw new Error(`--max-steps must be a positive integer, got '${v['max-steps']}'`);
+    await trainTeacher({ config, cache: v.data, out: v.out, resume: v.resume!, ...(maxSteps !== undefined ? { maxSteps } : {}) });
+    return 0;
+  },
+};
