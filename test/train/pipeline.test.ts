@@ -1,0 +1,95 @@
+// The training pipeline end to end on a tiny committed corpus (made once with Festival):
+// preprocess -> teacher training -> the loss falls -> a resumed run continues from the same step.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { preprocess } from '../../src/data/preprocess.js';
+import { synthesizeCorpus } from '../../src/data/festival.js';
+import { readCorpus } from '../../src/data/corpus.js';
+import { readSafetensors } from '../../src/engine/index.js';
+import { trainTeacher } from '../../src/train/teacher.js';
+import { repoRoot } from '../golden.js';
+
+const corpusDir = join(repoRoot, 'test', 'fixtures', 'corpus-tiny');
+const tinyConfig = {
+  hidden_size: 32, enc_layers: 1, num_heads: 2, enc_ffn_kernel_size: 9, residual_channels: 32, residual_layers: 2, dilation_cycle_length: 1,
+  timesteps: 4, lr: 1.0, warmup_updates: 10, clip_grad_norm: 1, max_frames: 1200, max_sentences: 4, val_check_interval: 10, checkpoint_interval: 10, seed: 7, threads: 1,
+  dropout: 0, predictor_dropout: 0,
+};
+
+function withTmp(fn: (dir: string) => Promise<void>) {
+  return async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'prodiff-train-'));
+    try {
+      await fn(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+test('preprocess: tokens, durations and features of every utterance; rerun skips finished work', withTmp(async (dir) => {
+  const cache = join(dir, 'cache');
+  const idx = await preprocess(corpusDir, cache, { workers: 1 });
+  assert.equal(idx.utterances.length, 6);
+  assert.ok(idx.utterances.some((u) => u.split === 'valid') && idx.utterances.some((u) => u.split === 'test'));
+  assert.ok(idx.f0.mean > 120 && idx.f0.mean < 300, `f0 mean ${idx.f0.mean}`);
+  for (const u of idx.utterances) {
+    const f = readSafetensors(join(cache, 'utts', `${u.id}.safetensors`));
+    const durations = Array.from(f.tensors.get('durations')!.data as BigInt64Array, Number);
+    const mel = f.tensors.get('mel')!;
+    assert.equal(durations.reduce((a, b) => a + b, 0), mel.shape[0], 'durations sum to the mel length');
+    assert.equal(f.tensors.get('mel2ph')!.shape[0], mel.shape[0]);
+    assert.equal(mel.shape[1], 80);
+    assert.match(f.metadata.phones!, /^<BOS> .* <EOS>$/);
+  }
+  const again = await preprocess(corpusDir, cache, { workers: 1, onProgress: () => {} });
+  assert.deepEqual(again.utterances.map((u) => u.frames), idx.utterances.map((u) => u.frames));
+}));
+
+test('teacher training: the loss falls, and a resumed run continues from the same step', withTmp(async (dir) => {
+  const cache = join(dir, 'cache');
+  await preprocess(corpusDir, cache, { workers: 1 });
+  const quiet = () => {};
+  const runA = join(dir, 'a');
+  await trainTeacher({ config: tinyConfig, cache, out: runA, resume: false, maxSteps: 40, log: quiet });
+  const log = readFileSync(join(runA, 'log.jsonl'), 'utf-8').trim().split('\n').map((l) => JSON.parse(l) as { step?: number; loss?: number });
+  const losses = log.filter((r) => typeof r.loss === 'number').map((r) => r.loss!);
+  assert.equal(losses.length, 40);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  assert.ok(mean(losses.slice(-8)) < 0.8 * mean(losses.slice(0, 8)), `loss ${mean(losses.slice(0, 8))} -> ${mean(losses.slice(-8))}`);
+  assert.ok(existsSync(join(runA, 'model.safetensors')));
+  assert.throws(() => readSafetensors(join(runA, 'missing.safetensors')));
+  await assert.rejects(trainTeacher({ config: tinyConfig, cache, out: runA, resume: false, maxSteps: 50, log: quiet }), /already exists/);
+
+  // Run B: 20 steps, then resume to 40: the same losses as run A's steps 21..40.
+  const runB = join(dir, 'b');
+  await trainTeacher({ config: tinyConfig, cache, out: runB, resume: false, maxSteps: 20, log: quiet });
+  await trainTeacher({ config: tinyConfig, cache, out: runB, resume: true, maxSteps: 40, log: quiet });
+  const logB = readFileSync(join(runB, 'log.jsonl'), 'utf-8').trim().split('\n').map((l) => JSON.parse(l) as { step?: number; loss?: number });
+  const resumed = logB.filter((r) => typeof r.loss === 'number' && r.step! > 20);
+  assert.equal(resumed[0]!.step, 21);
+  resumed.forEach((r, i) => assert.ok(Math.abs(r.loss! - losses[20 + i]!) < 1e-4 * (1 + losses[20 + i]!), `step ${r.step}: ${r.loss} vs ${losses[20 + i]}`));
+}));
+
+test('corpus synth with Festival (when installed)', async (t) => {
+  if (spawnSync('festival', ['--version']).error) {
+    t.skip('festival is not installed (apt-get install festival festvox-us-slt-hts sox)');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'prodiff-synth-'));
+  try {
+    const r = await synthesizeCorpus([{ id: 'a', text: 'One two three.' }, { id: 'b', text: 'Hello there, friend.' }], { voice: 'slt', outDir: dir, jobs: 1 });
+    assert.deepEqual(r, { written: 2, skipped: 0, failed: [] });
+    const c = readCorpus(dir);
+    assert.equal(c.utterances.length, 2);
+    assert.ok(c.utterances.every((u) => u.alignment));
+    const again = await synthesizeCorpus([{ id: 'a', text: 'One two three.' }], { voice: 'slt', outDir: dir, jobs: 1 });
+    assert.equal(again.skipped, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
