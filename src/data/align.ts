@@ -50,17 +50,34 @@ export class AlignmentError extends Error {}
  * rounding t * sampleRate / hop (the last boundary is the mel length).
  */
 export function alignTokens(fe: TextToPhonesResult, phones: AlignedPhone[], frames: number, sampleRate: number, hop: number): TokenAlignment {
-  const { words, trailing } = groupWords(phones);
+  const grouped = groupWords(phones);
+  const { trailing } = grouped;
   const spans = fe.words;
   const textWords = spans.filter((s) => s.kind !== 'punctuation');
-  if (textWords.length !== words.length) {
-    throw new AlignmentError(`${textWords.length} words in the text but ${words.length} in the alignment (${textWords.map((w) => w.text).join(' ')} / ${words.map((w) => w.word).join(' ')})`);
-  }
+  // Match text words to aligner words in order; one text word may cover several aligner words
+  // (Festival splits "well-being" and detaches "'s").
+  const words: TimedWord[] = [];
+  let j = 0;
   textWords.forEach((s, i) => {
-    const a = wordKey(s.text);
-    const b = wordKey(words[i]!.word);
-    if (a !== b && s.kind === 'word') throw new AlignmentError(`word ${i + 1}: text has '${s.text}', the alignment '${words[i]!.word}'`);
+    const key = wordKey(s.text);
+    const first = grouped.words[j];
+    if (!first) throw new AlignmentError(`text word ${i + 1} '${s.text}' has no counterpart in the alignment`);
+    const merged: TimedWord = { word: first.word, phones: [...first.phones], pauseBefore: first.pauseBefore };
+    let joined = wordKey(first.word);
+    j++;
+    if (s.kind === 'word') {
+      while (joined !== key && j < grouped.words.length && key.startsWith(joined + wordKey(grouped.words[j]!.word)) && grouped.words[j]!.pauseBefore === 0) {
+        joined += wordKey(grouped.words[j]!.word);
+        merged.phones.push(...grouped.words[j]!.phones);
+        j++;
+      }
+      if (joined !== key) throw new AlignmentError(`word ${i + 1}: text has '${s.text}', the alignment '${first.word}'`);
+    }
+    words.push(merged);
   });
+  if (j !== grouped.words.length) {
+    throw new AlignmentError(`${textWords.length} words in the text but ${grouped.words.length} in the alignment (${textWords.map((w) => w.text).join(' ')} / ${grouped.words.map((w) => w.word).join(' ')})`);
+  }
 
   // Token sequence with a time span per token (seconds).
   const tokens: string[] = [];
