@@ -19,7 +19,7 @@ export function readFlatYaml(text: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const raw of text.split(/\r?\n/)) {
     const m = /^([A-Za-z_][\w.-]*):[ \t]*(.*?)[ \t]*$/.exec(raw);
-    if (!m) continue;
+    if (!m || m[1] === '__proto__') continue;
     const [, key, value] = m as unknown as [string, string, string];
     const v = value.replace(/[ \t]+#.*$/, '');
     if (v === '' || v === '|' || v === '>') continue; // a block follows: not a scalar
@@ -58,7 +58,7 @@ export async function run(args: string[]): Promise<number> {
     let j: unknown;
     try { j = JSON.parse(p.values.hparams); } catch (e) { process.stderr.write(`prodiff convert: --hparams is not JSON (${(e as Error).message})\n`); return 2; }
     if (typeof j !== 'object' || j === null || Array.isArray(j)) { process.stderr.write('prodiff convert: --hparams must be a JSON object\n'); return 2; }
-    Object.assign(hp, j);
+    for (const [k, v] of Object.entries(j)) if (k !== '__proto__') hp[k] = v;
   }
   const numbers: [string, string][] = [['f0-mean', 'f0_mean'], ['f0-std', 'f0_std'], ['num-heads', 'num_heads']];
   for (const [opt, key] of numbers) {

@@ -48,7 +48,7 @@ function toJson(x: unknown): unknown {
   if (Array.isArray(x)) return x.map(toJson);
   if (x instanceof Map) {
     const o: Record<string, unknown> = {};
-    for (const [k, v] of x) if (!(v instanceof TorchTensor) && !(v instanceof Uint8Array)) o[String(k)] = toJson(v);
+    for (const [k, v] of x) if (String(k) !== '__proto__' && !(v instanceof TorchTensor) && !(v instanceof Uint8Array)) o[String(k)] = toJson(v);
     return o;
   }
   return undefined;
@@ -117,7 +117,7 @@ export function inferProDiffHparams(shapes: Map<string, readonly number[]>, give
   };
   const keys = [...shapes.keys()];
   const hp: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(given)) if (v !== undefined) hp[k] = v;
+  for (const [k, v] of Object.entries(given)) if (v !== undefined && k !== '__proto__') hp[k] = v;
   const inferred: Record<string, unknown> = {};
   const [V, H] = shape('fs2.encoder_embed_tokens.weight') as [number, number];
   inferred.vocab_size = V;
