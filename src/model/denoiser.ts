@@ -55,3 +55,13 @@ export function denoiser(s: Scope, cfg: DenoiserConfig, xT: Tensor, step: Tensor
   out = conv1d(s.child('output_projection'), out, C, cfg.mels, 1, { weightInit: { kind: 'zeros' } });
   return { x0: op.unsqueeze(out, [1]), stepEmbedding };
 }
+
+/** The denoiser of official hparams (hidden_size, residual_channels, residual_layers, dilation_cycle_length). */
+export function denoiserConfigFromHparams(hp: Record<string, unknown>, mels: number): DenoiserConfig {
+  const num = (k: string) => {
+    const v = hp[k];
+    if (typeof v !== 'number') throw new Error(`hparams: '${k}' missing or not a number`);
+    return v;
+  };
+  return { mels, condChannels: num('hidden_size'), residualChannels: num('residual_channels'), residualLayers: num('residual_layers'), dilationCycle: num('dilation_cycle_length') };
+}

@@ -4,4 +4,4 @@ export * from './fastspeech2.js';
 export * from './losses.js';
 export * from './prodiff.js';
 export * from './inference.js';
-export * from './config.js';
+export * from './checkpoint.js';

@@ -3,9 +3,9 @@
 // step), for teacher training and for progressive distillation; a host-side sampler loop.
 import { createSession, exportOnnx, Graph, op, ortTensor, Rng, type ort, type ParamStore, type Tensor } from '../engine/index.js';
 import { Scope } from '../nn/index.js';
-import { denoiser, type DenoiserConfig } from './denoiser.js';
+import { denoiser, denoiserConfigFromHparams, type DenoiserConfig } from './denoiser.js';
 import { ScheduleTables, type DiffusionSchedule } from './diffusion.js';
-import { durationPredictor, durationsFromLog, fastspeechEncoder, speakerEmbedding, varianceAdaptor, type FastSpeech2Config, type ForwardOptions, type VarianceOutputs } from './fastspeech2.js';
+import { durationPredictor, durationsFromLog, fastspeechEncoder, fs2ConfigFromHparams, speakerEmbedding, varianceAdaptor, type FastSpeech2Config, type ForwardOptions, type VarianceOutputs } from './fastspeech2.js';
 import { durationLosses, energyLoss, melL1, melSsimLoss, pitchLosses, type LossWeights } from './losses.js';
 
 export interface ProDiffConfig {
@@ -13,6 +13,12 @@ export interface ProDiffConfig {
   denoiser: DenoiserConfig;
   /** Mel bins. */
   mels: number;
+}
+
+/** The whole configuration from official hparams (as golden cases and converted checkpoints carry them). */
+export function prodiffConfigFromHparams(hp: Record<string, unknown>): ProDiffConfig {
+  const mels = typeof hp.audio_num_mel_bins === 'number' ? hp.audio_num_mel_bins : 80;
+  return { fs2: fs2ConfigFromHparams(hp), denoiser: denoiserConfigFromHparams(hp, mels), mels };
 }
 
 export interface Fs2Inputs {

@@ -1,7 +1,9 @@
 // Golden cases of the official DiffNet: forward outputs, or gradients of an L1 loss.
 import { createSession, exportOnnx, gradients, Graph, op, ortTensor, ParamStore, type Tensor } from '../engine/index.js';
 import type { StTensor } from '../engine/safetensors.js';
-import { denoiser, type DenoiserConfig } from '../model/denoiser.js';
+import { denoiser, denoiserConfigFromHparams } from '../model/denoiser.js';
+
+export { denoiserConfigFromHparams };
 import { Scope } from '../nn/index.js';
 import { compareArrays, toleranceFor } from './compare.js';
 import type { CaseRunner, GoldenCase, ParityCheck } from './types.js';
@@ -10,15 +12,6 @@ function need(c: GoldenCase, name: string): StTensor {
   const t = c.tensors.get(name);
   if (!t) throw new Error(`${c.file}: missing tensor '${name}'`);
   return t;
-}
-
-export function denoiserConfigFromHparams(hp: Record<string, unknown>, mels: number): DenoiserConfig {
-  const num = (k: string) => {
-    const v = hp[k];
-    if (typeof v !== 'number') throw new Error(`hparams: '${k}' missing or not a number`);
-    return v;
-  };
-  return { mels, condChannels: num('hidden_size'), residualChannels: num('residual_channels'), residualLayers: num('residual_layers'), dilationCycle: num('dilation_cycle_length') };
 }
 
 export function paramsFrom(c: GoldenCase, prefix = 'param.'): ParamStore {

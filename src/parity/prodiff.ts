@@ -8,10 +8,11 @@ import type { StTensor } from '../engine/safetensors.js';
 import { vpsdeSchedule, samplerSteps, SCHEDULE_BUFFERS, type DiffusionSchedule } from '../model/diffusion.js';
 import { fastspeechEncoder, foldTiedParameters, fs2ConfigFromHparams, lengthRegulator, TIED_PARAMETERS } from '../model/fastspeech2.js';
 import { durationLosses, energyLoss, lossWeightsFromHparams, melL1, melSsimLoss, pitchLosses, silenceIdsFromVocab, silenceTable } from '../model/losses.js';
-import { buildAdaptorGraph, buildDenoiseStepGraph, buildEncoderGraph, distillationLoss, fs2Forward, runSampler, teacherTrainingLoss, toMelLayout, type ProDiffConfig } from '../model/prodiff.js';
+import { buildAdaptorGraph, buildDenoiseStepGraph, buildEncoderGraph, distillationLoss, fs2Forward, runSampler, teacherTrainingLoss, toMelLayout, prodiffConfigFromHparams, type ProDiffConfig } from '../model/prodiff.js';
+
+export { prodiffConfigFromHparams };
 import { Scope } from '../nn/index.js';
 import { compareArrays, toleranceFor } from './compare.js';
-import { denoiserConfigFromHparams } from './diffnet.js';
 import type { CaseRunner, GoldenCase, ParityCheck } from './types.js';
 
 type Values = Map<string, ArrayLike<number | bigint>>;
@@ -24,11 +25,6 @@ function need(c: GoldenCase, name: string): StTensor {
 
 function hparams(c: GoldenCase): Record<string, unknown> {
   return JSON.parse(c.metadata.hparams ?? '{}') as Record<string, unknown>;
-}
-
-export function prodiffConfigFromHparams(hp: Record<string, unknown>): ProDiffConfig {
-  const mels = typeof hp.audio_num_mel_bins === 'number' ? hp.audio_num_mel_bins : 80;
-  return { fs2: fs2ConfigFromHparams(hp), denoiser: denoiserConfigFromHparams(hp, mels), mels };
 }
 
 /** `prefix` tensors as parameters, renamed `rename + name`; tied aliases are folded onto their canonical names. */

@@ -1,7 +1,7 @@
 // Teacher training (`prodiff train`): the N-step x0-predicting diffusion model with all of
 // ProDiff's losses, on length-bucketed batches, with validation, exact resume and a JSON-lines log.
 import { Graph, ortTensor, ParamStore, Rng, schedules, Trainer, type ort, type Tensor, type TrainerSpec } from '../engine/index.js';
-import { modelConfigFromHparams } from '../model/config.js';
+import { prodiffConfigFromHparams } from '../model/prodiff.js';
 import { vpsdeSchedule, scheduleStateDict, type DiffusionSchedule } from '../model/diffusion.js';
 import { withTiedAliases } from '../model/fastspeech2.js';
 import { lossWeightsFromHparams, silenceIdsFromVocab, silenceTable } from '../model/losses.js';
@@ -129,7 +129,7 @@ export async function trainTeacher(o: TeacherRunOptions): Promise<void> {
   const hp = hparamsForData(o.config, data);
   if (o.resume && !run.hasCheckpoint()) throw new Error(`${o.out}: --resume given but there is no checkpoint.safetensors`);
   if (!o.resume && run.hasCheckpoint()) throw new Error(`${o.out}: a run already exists here; use --resume to continue it or choose another --out`);
-  const cfg = modelConfigFromHparams(hp);
+  const cfg = prodiffConfigFromHparams(hp);
   const N = num(hp, 'timesteps', 4);
   const schedule = vpsdeSchedule(N);
   const seed = num(hp, 'seed', 1234);
