@@ -10,5 +10,6 @@ export const commands: Record<string, Command> = {
   corpus: { summary: 'make a training corpus with Festival: corpus synth --sentences FILE --out DIR', run: async (a) => (await import('./corpus.js')).corpusCommand.run(a) },
   preprocess: { summary: 'corpus -> feature cache: preprocess CORPUS --out CACHE', run: async (a) => (await import('./preprocess.js')).preprocessCommand.run(a) },
   train: { summary: 'train the teacher: train --config CFG --data CACHE --out RUN [--resume]', run: async (a) => (await import('./train.js')).trainCommand.run(a) },
+  distill: { summary: 'progressive distillation: distill --teacher RUN --out RUN2 [--steps 2]', run: async (a) => (await import('./distill.js')).distillCommand.run(a) },
   phonemize: { summary: 'text -> normalised text, phones and token ids (--words, --json, --phone-set)', run: async (a) => (await import('./phonemize.js')).phonemize.run(a) },
 };

@@ -87,12 +87,14 @@ export function diffusionFeeds(rng: Rng, B: number, M: number, T: number, maxInd
 }
 
 /** Writes the trainable parameters (official names, tied alias, schedule buffers) and the hparams. */
-export function saveModel(path: string, params: ParamStore, hp: Hparams, schedule: DiffusionSchedule, meta: Record<string, string> = {}): void {
+export function saveModel(path: string, params: ParamStore, hp: Hparams, schedule: DiffusionSchedule, timescale: number, meta: Record<string, string> = {}): void {
   const full = withTiedAliases(params.clone());
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const [k, v] of full.values) if (!k.startsWith('teacher.')) tensors.set(k, { shape: v.shape, data: v.data });
-  for (const [k, v] of scheduleStateDict(schedule, { timesteps: num(hp, 'timesteps', schedule.steps), timescale: num(hp, 'timescale', 1) })) tensors.set(k, v);
-  writeSafetensors(path, tensors, { format: 'prodiff', hparams: JSON.stringify(hp), ...meta });
+  const steps = schedule.steps / timescale;
+  for (const [k, v] of scheduleStateDict(schedule, { timesteps: steps, timescale })) tensors.set(k, v);
+  const modelHp = { ...hp, teacher_steps: schedule.steps, timesteps: steps, timescale };
+  writeSafetensors(path, tensors, { format: 'prodiff', hparams: JSON.stringify(modelHp), teacher_steps: String(schedule.steps), timesteps: String(steps), timescale: String(timescale), ...meta });
 }
 
 export interface TeacherRunOptions {
@@ -160,7 +162,7 @@ export async function trainTeacher(o: TeacherRunOptions): Promise<void> {
   const bar = new Progress({ label: 'teacher', total: maxSteps, unit: 'step' }, trainer.step);
   const checkpoint = () => {
     saveLoopCheckpoint(run, trainer, { data: order.state, rng: Array.from(rng.state()) }, { kind: 'teacher' });
-    saveModel(run.path('model.safetensors'), trainer.exportParams(params), hp, schedule, { step: String(trainer.step), kind: 'teacher' });
+    saveModel(run.path('model.safetensors'), trainer.exportParams(params), { ...hp, cache: o.cache }, schedule, 1, { step: String(trainer.step), kind: 'teacher' });
   };
   try {
     while (trainer.step < maxSteps && !signals.stopped()) {

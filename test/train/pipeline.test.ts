@@ -11,6 +11,8 @@ import { synthesizeCorpus } from '../../src/data/festival.js';
 import { readCorpus } from '../../src/data/corpus.js';
 import { readSafetensors } from '../../src/engine/index.js';
 import { trainTeacher } from '../../src/train/teacher.js';
+import { distill } from '../../src/train/distill.js';
+import { loadProDiffWeights } from '../../src/model/checkpoint.js';
 import { repoRoot } from '../golden.js';
 
 const corpusDir = join(repoRoot, 'test', 'fixtures', 'corpus-tiny');
@@ -73,6 +75,31 @@ test('teacher training: the loss falls, and a resumed run continues from the sam
   const resumed = logB.filter((r) => typeof r.loss === 'number' && r.step! > 20);
   assert.equal(resumed[0]!.step, 21);
   resumed.forEach((r, i) => assert.ok(Math.abs(r.loss! - losses[20 + i]!) < 1e-4 * (1 + losses[20 + i]!), `step ${r.step}: ${r.loss} vs ${losses[20 + i]}`));
+}));
+
+test('distillation 4 -> 2 -> 1 steps from a tiny teacher: stages, frozen encoder, resumable', withTmp(async (dir) => {
+  const cache = join(dir, 'cache');
+  await preprocess(corpusDir, cache, { workers: 1 });
+  const quiet = () => {};
+  const teacher = join(dir, 'teacher');
+  await trainTeacher({ config: tinyConfig, cache, out: teacher, resume: false, maxSteps: 10, log: quiet });
+  const out = join(dir, 'student');
+  await distill({ teacher, out, steps: 1, stageSteps: 12, resume: false, log: quiet });
+  const t = loadProDiffWeights(join(teacher, 'model.safetensors'));
+  const s2 = loadProDiffWeights(join(out, 'stage-2steps', 'model.safetensors'));
+  const s1 = loadProDiffWeights(join(out, 'model.safetensors'));
+  assert.deepEqual([t.options.numSteps, t.options.timescale], [4, 1]);
+  assert.deepEqual([s2.options.numSteps, s2.options.timescale], [2, 2]);
+  assert.deepEqual([s1.options.numSteps, s1.options.timescale], [1, 4]);
+  // Frozen: encoder identical; trained: the denoiser moved.
+  const enc = 'fs2.encoder.layers.0.op.self_attn.in_proj_weight';
+  assert.deepEqual(s1.params.get(enc).data, t.params.get(enc).data);
+  assert.notDeepEqual(s2.params.get('denoise_fn.input_projection.weight').data, t.params.get('denoise_fn.input_projection.weight').data);
+  const stageLog = readFileSync(join(out, 'stage-2steps', 'log.jsonl'), 'utf-8').trim().split('\n').map((l) => JSON.parse(l) as { loss?: number });
+  assert.equal(stageLog.filter((r) => typeof r.loss === 'number').length, 12);
+  // A finished run is recognised; re-running does not retrain.
+  await distill({ teacher, out, steps: 1, stageSteps: 12, resume: true, log: quiet });
+  await assert.rejects(distill({ teacher: join(out, 'model.safetensors'), out: join(dir, 'x'), steps: 1, stageSteps: 2, resume: false, log: quiet }), /already samples in 1 steps/);
 }));
 
 test('corpus synth with Festival (when installed)', async (t) => {
