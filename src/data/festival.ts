@@ -77,8 +77,8 @@ function schemeScript(voice: string, items: { id: string; text: string; wav: str
     (let ((utt (SynthText text)))
       (utt.save.wave utt wav 'riff)
       (prodiff-dump utt lab)
-      (format t "OK %s\\n" id))
-    (format t "FAILED %s\\n" id)))
+      (format stderr "OK %s\\n" id))
+    (format stderr "FAILED %s\\n" id)))
 `;
   return header + items.map((it) => `(prodiff-synth ${schemeString(it.id)} ${schemeString(it.text)} ${schemeString(it.wav)} ${schemeString(it.lab)})`).join('\n') + '\n';
 }
@@ -104,18 +104,20 @@ export interface SynthResult {
   failed: string[];
 }
 
+/** Runs a command; `onLine` sees its standard error line by line (unbuffered, unlike a piped stdout). */
 function run(cmd: string, args: string[], onLine?: (line: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let buf = '';
     let err = '';
-    p.stdout.on('data', (d: Buffer) => {
-      buf += d.toString();
+    p.stderr.on('data', (d: Buffer) => {
+      const s = d.toString();
+      err = (err + s).slice(-2000);
+      buf += s;
       const lines = buf.split('\n');
       buf = lines.pop()!;
       for (const l of lines) onLine?.(l);
     });
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
     p.on('error', reject);
     p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited with ${code}: ${err.slice(-500)}`))));
   });
