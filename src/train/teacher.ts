@@ -1,11 +1,11 @@
 // Teacher training (`prodiff train`): the N-step x0-predicting diffusion model with all of
 // ProDiff's losses, on length-bucketed batches, with validation, exact resume and a JSON-lines log.
-import { Graph, ortTensor, ParamStore, Rng, schedules, Trainer, type ort, type Tensor, type TrainerSpec } from '../engine/index.js';
+import { Graph, ortTensor, ParamStore, Rng, schedules, Trainer, type ort, type TrainerSpec } from '../engine/index.js';
 import { prodiffConfigFromHparams } from '../model/prodiff.js';
 import { vpsdeSchedule, scheduleStateDict, type DiffusionSchedule } from '../model/diffusion.js';
 import { withTiedAliases } from '../model/fastspeech2.js';
 import { lossWeightsFromHparams, silenceIdsFromVocab, silenceTable } from '../model/losses.js';
-import { teacherTrainingLoss, type ProDiffConfig } from '../model/prodiff.js';
+import { teacherTrainingLoss, type ProDiffConfig, type TeacherTrainInputs } from '../model/prodiff.js';
 import { Scope } from '../nn/index.js';
 import { Progress } from '../util/progress.js';
 import { batchFeeds, BatchOrder, CacheDataset, makeBatches, type LoadedUtterance } from './data.js';
@@ -32,19 +32,8 @@ const num = (hp: Hparams, k: string, def?: number): number => {
   throw new Error(`config: '${k}' missing or not a number`);
 };
 
-export interface TrainInputs {
-  tokens: Tensor;
-  mel2ph: Tensor;
-  f0: Tensor;
-  uv: Tensor;
-  energy: Tensor;
-  mels: Tensor;
-  t: Tensor;
-  noise: Tensor;
-  spk?: Tensor;
-}
-
-export function declareTrainInputs(g: Graph, cfg: ProDiffConfig): TrainInputs {
+/** The graph inputs of teacher training and distillation (names match batchFeeds and diffusionFeeds). */
+export function declareTrainInputs(g: Graph, cfg: ProDiffConfig): TeacherTrainInputs {
   const M = cfg.mels;
   return {
     tokens: g.input('txt_tokens', 'int64', ['B', 'L']),

@@ -8,6 +8,8 @@ import { TIED_PARAMETERS } from '../../src/model/fastspeech2.js';
 import { lossWeightsFromHparams, silenceIdsFromVocab, silenceTable } from '../../src/model/losses.js';
 import { distillationLoss, teacherTrainingLoss } from '../../src/model/prodiff.js';
 import { Scope } from '../../src/nn/index.js';
+import { declareTrainInputs } from '../../src/train/teacher.js';
+import type { ProDiffConfig } from '../../src/model/prodiff.js';
 import { loadCase, loadManifest, prodiffConfigFromHparams, type GoldenCase } from '../../src/parity/index.js';
 import { goldenDir } from '../golden.js';
 
@@ -36,16 +38,7 @@ function batch(c: GoldenCase, names: string[]): Record<string, ort.Tensor> {
   return out;
 }
 
-const inputs = (g: Graph, M: number) => ({
-  tokens: g.input('txt_tokens', 'int64', ['B', 'L']),
-  mel2ph: g.input('mel2ph', 'int64', ['B', 'T']),
-  f0: g.input('f0', 'float32', ['B', 'T']),
-  uv: g.input('uv', 'float32', ['B', 'T']),
-  energy: g.input('energy', 'float32', ['B', 'T']),
-  mels: g.input('mels', 'float32', ['B', 'T', M]),
-  t: g.input('t', 'int64', ['B']),
-  noise: g.input('noise', 'float32', ['B', 1, M, 'T']),
-});
+const inputs = (g: Graph, cfg: ProDiffConfig) => declareTrainInputs(g, cfg);
 
 test('teacher training loss trains (all terms, dropout on)', async () => {
   const c = goldenCase('teacher_train');
@@ -57,7 +50,7 @@ test('teacher training loss trains (all terms, dropout on)', async () => {
     {
       build(g, ctx) {
         const silT = g.constant({ dtype: 'float32', shape: [sil.length], values: sil }, 'sil');
-        const o = teacherTrainingLoss(new Scope(g), cfg, sched, inputs(g, cfg.mels), lossWeightsFromHparams(hp), silT, { training: ctx.training });
+        const o = teacherTrainingLoss(new Scope(g), cfg, sched, inputs(g, cfg), lossWeightsFromHparams(hp), silT, { training: ctx.training });
         return { loss: o.total, metrics: { l1: o.losses.l1, pdur: o.losses.pdur } };
       },
       optimizer: { betas: [0.9, 0.98], eps: 1e-9, weightDecay: 0, clipGradNorm: 1 },
@@ -87,7 +80,7 @@ test('distillation trains the student only; the teacher stays frozen', async () 
   const trainer = await Trainer.create(
     {
       build(g, ctx) {
-        const i = inputs(g, cfg.mels);
+        const i = inputs(g, cfg);
         const o = distillationLoss(new Scope(g), cfg, sched, 2, i, { training: ctx.training });
         return { loss: o.loss };
       },
