@@ -8,18 +8,9 @@ import type { Command } from './command.js';
 import { loadAudio } from '../audio/resample.js';
 import { logMel, PRODIFF_MEL, prodiffEnergy, type LogMel } from '../audio/mel.js';
 import { prodiffPitch, type ProdiffPitch } from '../audio/f0.js';
+import { colourMap as colour } from '../util/raster.js';
 
 const USAGE = 'usage: prodiff features IN.wav [--png OUT.png] [--out OUT.safetensors] [--sr RATE]';
-
-/** A perceptually ordered dark-blue -> yellow ramp (piecewise linear through five stops). */
-function colour(v: number): [number, number, number] {
-  const stops: [number, number, number][] = [[13, 8, 135], [126, 3, 168], [204, 71, 120], [248, 149, 64], [240, 249, 33]];
-  const x = Math.min(1, Math.max(0, v)) * (stops.length - 1);
-  const i = Math.min(stops.length - 2, Math.floor(x));
-  const f = x - i;
-  const a = stops[i]!, b = stops[i + 1]!;
-  return [a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]), a[2] + f * (b[2] - a[2])];
-}
 
 /** Renders the log-mel (low frequencies at the bottom) and, if given, an f0 strip below it. */
 export function renderFeaturesPng(mel: LogMel, pitch?: ProdiffPitch, scale = 3): Uint8Array {
