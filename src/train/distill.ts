@@ -9,6 +9,7 @@ import { vpsdeSchedule, type DiffusionSchedule } from '../model/diffusion.js';
 import { distillationLoss, type ProDiffConfig } from '../model/prodiff.js';
 import { Scope } from '../nn/index.js';
 import { Progress } from '../util/progress.js';
+import { writeLossPlots } from './plots.js';
 import { batchFeeds, BatchOrder, CacheDataset, makeBatches } from './data.js';
 import { loadLoopCheckpoint, rngFromState, RunDir, saveLoopCheckpoint, stopOnSignals } from './run.js';
 import { declareTrainInputs, saveModel, type Hparams } from './teacher.js';
@@ -121,6 +122,7 @@ export async function distill(o: DistillOptions): Promise<void> {
         if (r.step % 250 === 0) save();
       }
       save();
+      writeLossPlots(stageDir, `distillation to ${N / scale} steps`);
       bar.finish();
       if (signals.stopped()) return;
       stageDir.writeJson('done', { step: trainer.step });

@@ -8,6 +8,7 @@ import { lossWeightsFromHparams, silenceIdsFromVocab, silenceTable } from '../mo
 import { teacherTrainingLoss, type ProDiffConfig, type TeacherTrainInputs } from '../model/prodiff.js';
 import { Scope } from '../nn/index.js';
 import { Progress } from '../util/progress.js';
+import { writeLossPlots, writeMelPlot } from './plots.js';
 import { batchFeeds, BatchOrder, CacheDataset, makeBatches, type LoadedUtterance } from './data.js';
 import { loadLoopCheckpoint, rngFromState, RunDir, saveLoopCheckpoint, stopOnSignals } from './run.js';
 import { writeSafetensors } from '../engine/safetensors.js';
@@ -167,10 +168,13 @@ export async function trainTeacher(o: TeacherRunOptions): Promise<void> {
         const v = await validate(trainer, data, validItems, cfg, N, speakers);
         run.log({ step: r.step, valid: v });
         log(`\nstep ${r.step}: valid loss ${v.loss!.toFixed(4)}`);
+        writeLossPlots(run, 'teacher');
+        await writeMelPlot(run, cfg, trainer.exportParams(params.clone()), { teacherSteps: N, numSteps: N, timescale: 1 }, validItems[0]!, r.step);
       }
       if (r.step % ckptEvery === 0) checkpoint();
     }
     checkpoint();
+    writeLossPlots(run, 'teacher');
     bar.finish();
     run.log({ event: signals.stopped() ? 'stopped' : 'done', step: trainer.step });
   } finally {

@@ -64,6 +64,7 @@ test('teacher training: the loss falls, and a resumed run continues from the sam
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   assert.ok(mean(losses.slice(-8)) < 0.8 * mean(losses.slice(0, 8)), `loss ${mean(losses.slice(0, 8))} -> ${mean(losses.slice(-8))}`);
   assert.ok(existsSync(join(runA, 'model.safetensors')));
+  for (const png of ['loss.png', 'losses.png', 'valid-mel.png']) assert.ok(existsSync(join(runA, png)), `${png} written`);
   assert.throws(() => readSafetensors(join(runA, 'missing.safetensors')));
   await assert.rejects(trainTeacher({ config: tinyConfig, cache, out: runA, resume: false, maxSteps: 50, log: quiet }), /already exists/);
 
