@@ -215,6 +215,14 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
   const reference = new Map<string, string[]>();
   let seconds = 0;
 
+  // One untimed call per system first, so that RTF does not count session warm-up.
+  {
+    const f = readSafetensors(join(o.cache, 'utts', `${entries[0]!.id}.safetensors`));
+    const tokens = Array.from(f.tensors.get('tokens')!.data as BigInt64Array, Number);
+    const mel2ph = f.tensors.get('mel2ph')!.data as BigInt64Array;
+    for (const s of systems) await s.acoustic!.synthesize(tokens, { mel2ph, seed, speaker: entries[0]!.speakerId });
+  }
+
   try {
     for (const [ui, e] of entries.entries()) {
       const path = join(o.cache, 'utts', `${e.id}.safetensors`);
