@@ -11,5 +11,6 @@ export const commands: Record<string, Command> = {
   preprocess: { summary: 'corpus -> feature cache: preprocess CORPUS --out CACHE', run: async (a) => (await import('./preprocess.js')).preprocessCommand.run(a) },
   train: { summary: 'train the teacher: train --config CFG --data CACHE --out RUN [--resume]', run: async (a) => (await import('./train.js')).trainCommand.run(a) },
   distill: { summary: 'progressive distillation: distill --teacher RUN --out RUN2 [--steps 2]', run: async (a) => (await import('./distill.js')).distillCommand.run(a) },
+  eval: { summary: 'evaluate teachers and students: eval RUN [RUN...] --data CACHE [--split test] [--limit N] [--json OUT] [--asr]', run: async (a) => (await import('./eval.js')).evalCommand.run(a) },
   phonemize: { summary: 'text -> normalised text, phones and token ids (--words, --json, --phone-set)', run: async (a) => (await import('./phonemize.js')).phonemize.run(a) },
 };

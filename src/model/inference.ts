@@ -4,7 +4,7 @@
 import { exportOnnx, ortTensor, type Graph, type ort, type ParamStore } from '../engine/index.js';
 import { samplerSteps, vpsdeSchedule, type DiffusionSchedule } from './diffusion.js';
 import { lengthRegulator } from './fastspeech2.js';
-import { buildAdaptorGraph, buildDenoiseStepGraph, buildEncoderGraph, runSampler, seededNoise, sessionFor, toMelLayout, type ProDiffConfig } from './prodiff.js';
+import { buildAdaptorGraph, buildDenoiseStepGraph, buildEncoderGraph, runDdimSampler, runSampler, seededNoise, sessionFor, toMelLayout, type ProDiffConfig } from './prodiff.js';
 
 export interface AcousticModelOptions {
   /** Teacher steps N of the schedule (official 4). */
@@ -14,6 +14,12 @@ export interface AcousticModelOptions {
   /** 1 for a teacher, 2^k for a student. */
   timescale: number;
   threads?: number;
+  /**
+   * 'ddpm' (default): the DDPM posterior sampler the model was trained for. 'ddim': deterministic
+   * DDIM over the same step indices (the naive fewer-steps baseline when a teacher is given
+   * numSteps N / s and timescale s).
+   */
+  sampler?: 'ddpm' | 'ddim';
 }
 
 export interface SynthesisOptions {
@@ -27,6 +33,11 @@ export interface SynthesisOptions {
   energyScale?: number;
   /** Seed of the sampler's noise. */
   seed?: number;
+  /**
+   * Forced alignment: phone index (1-based, 0 = padding) per frame, as in a preprocessed cache.
+   * Replaces the predicted durations (durationScale is then ignored).
+   */
+  mel2ph?: ArrayLike<number | bigint>;
 }
 
 export interface SynthesisResult {
@@ -84,7 +95,7 @@ export class AcousticModel {
     let t0 = performance.now();
     const enc = await this.sessions.encoder.run({ txt_tokens: tokens, ...spk });
     const encoderMs = performance.now() - t0;
-    const lr = lengthRegulator(enc.dur!.data as BigInt64Array, 1, L, { scale: o.durationScale ?? 1 });
+    const lr = o.mel2ph ? forcedAlignment(o.mel2ph, L) : lengthRegulator(enc.dur!.data as BigInt64Array, 1, L, { scale: o.durationScale ?? 1 });
     if (lr.frames === 0) throw new Error('synthesize: every predicted duration is zero');
     const durations = perPhone(lr.mel2ph, L);
     t0 = performance.now();
@@ -98,7 +109,9 @@ export class AcousticModel {
     const steps = samplerSteps(this.options.numSteps, this.options.timescale);
     const noise = seededNoise(o.seed ?? 0, M * lr.frames);
     t0 = performance.now();
-    const res = await runSampler(this.sessions.denoiser, cond, M, steps, noise);
+    const res = this.options.sampler === 'ddim'
+      ? await runDdimSampler(this.sessions.denoiser, this.schedule, cond, M, steps, noise.init)
+      : await runSampler(this.sessions.denoiser, cond, M, steps, noise);
     const denoiserMs = performance.now() - t0;
     return {
       mel: toMelLayout(res.x, 1, M, lr.frames), frames: lr.frames, mels: M, durations,
@@ -106,6 +119,13 @@ export class AcousticModel {
       timings: { encoderMs, adaptorMs, denoiserMs, steps },
     };
   }
+}
+
+function forcedAlignment(mel2ph: ArrayLike<number | bigint>, L: number): { mel2ph: BigInt64Array; frames: number } {
+  const out = BigInt64Array.from(Array.from(mel2ph, (v) => BigInt(v)));
+  if (out.length === 0) throw new Error('synthesize: mel2ph is empty');
+  for (const v of out) if (v < 0n || v > BigInt(L)) throw new Error(`synthesize: mel2ph value ${v} outside [0, ${L}]`);
+  return { mel2ph: out, frames: out.length };
 }
 
 function perPhone(mel2ph: BigInt64Array, L: number): number[] {

@@ -1,0 +1,94 @@
+// `prodiff eval` end to end on a tiny model: preprocess the committed tiny corpus, train a teacher a
+// few steps, distil one stage (4 -> 2), evaluate; check the report's structure and its sanity.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { preprocess } from '../../src/data/preprocess.js';
+import { trainTeacher } from '../../src/train/teacher.js';
+import { distill } from '../../src/train/distill.js';
+import { evaluate, formatTable, type EvalReport } from '../../src/eval/evaluate.js';
+import { pocketsphinxMissing } from '../../src/eval/asr.js';
+import { commands } from '../../src/cli/commands.js';
+import { repoRoot } from '../golden.js';
+
+const corpusDir = join(repoRoot, 'test', 'fixtures', 'corpus-tiny');
+const tinyConfig = {
+  hidden_size: 16, enc_layers: 1, num_heads: 2, enc_ffn_kernel_size: 3, residual_channels: 16, residual_layers: 2, dilation_cycle_length: 1,
+  predictor_layers: 1, dur_predictor_layers: 1,
+  timesteps: 4, lr: 1.0, warmup_updates: 10, clip_grad_norm: 1, max_frames: 1200, max_sentences: 4, val_check_interval: 100, checkpoint_interval: 100, seed: 7, threads: 1,
+  dropout: 0, predictor_dropout: 0,
+};
+
+test('prodiff eval on a tiny teacher and its 2-step student: rows, table, JSON, finite metrics', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'prodiff-eval-'));
+  try {
+    const cache = join(dir, 'cache');
+    await preprocess(corpusDir, cache, { workers: 1 });
+    const quiet = () => {};
+    const teacher = join(dir, 'teacher');
+    await trainTeacher({ config: tinyConfig, cache, out: teacher, resume: false, maxSteps: 4, log: quiet });
+    const student = join(dir, 'student');
+    await distill({ teacher, out: student, steps: 2, stageSteps: 2, resume: false, log: quiet });
+
+    const asrMissing = pocketsphinxMissing();
+    const report: EvalReport = await evaluate({ runs: [teacher, student], cache, split: 'test', asr: true, griffinLimIterations: 4, threads: 1 });
+    const labels = report.rows.map((r) => r.label);
+    const expected = [
+      ...(asrMissing ? [] : ['corpus recording (ASR ceiling)']),
+      'ground-truth mel + Griffin-Lim', 'teacher 4 steps', "teacher naive 2 steps (DDPM, student's step indices)", 'teacher naive 2 steps (DDIM)', 'student 2 steps (distilled from 4)',
+    ];
+    assert.deepEqual(labels, expected);
+    assert.equal(report.asr.used, !asrMissing);
+    if (asrMissing) t.diagnostic(`ASR not exercised: ${asrMissing}`);
+    assert.ok(report.utterances.length >= 1);
+    const gt = report.rows.find((r) => r.kind === 'ground-truth-mel')!;
+    assert.equal(gt.melL1, 0);
+    assert.equal(gt.mcd, 0);
+    assert.ok(Math.abs(gt.ssim! - 1) < 1e-12);
+    assert.equal(gt.rtf, null);
+    for (const r of report.rows.filter((x) => x.kind !== 'recording')) {
+      for (const k of ['melL1', 'ssim', 'mcd', 'vde', 'ffe'] as const) assert.ok(Number.isFinite(r[k]), `${r.label} ${k} = ${r[k]}`);
+      assert.ok(r.frames > 0);
+      if (r.kind !== 'ground-truth-mel') {
+        assert.ok(Number.isFinite(r.rtf) && r.rtf! > 0, `${r.label} rtf`);
+        assert.ok(r.melL1! > 0, `${r.label} mel L1`);
+      }
+      if (report.asr.used) assert.ok(Number.isFinite(r.wer), `${r.label} wer`);
+    }
+    // The naive rows run the teacher's weights with the student's step count.
+    const naive = report.rows.filter((r) => r.kind === 'teacher-naive');
+    assert.deepEqual(naive.map((r) => [r.steps, r.timescale, r.sampler]), [[2, 2, 'ddpm'], [2, 2, 'ddim']]);
+    assert.notEqual(naive[0]!.melL1, naive[1]!.melL1);
+
+    const table = formatTable(report);
+    const lines = table.trim().split('\n');
+    assert.match(lines[2]!, /^\| system \| steps \| mel L1 \| SSIM \| MCD \(dB\) \| logF0 RMSE \(cents\) \| V\/UV error \| FFE \| acoustic RTF \| ASR WER \|$/);
+    assert.equal(lines.length, 4 + report.rows.length);
+    assert.match(table, /\| ground-truth mel \+ Griffin-Lim \| – \| 0\.0000 \| 1\.0000 \| 0\.00 \|/);
+
+    // The CLI: markdown on stdout, the JSON report on disk.
+    const out = join(dir, 'eval.json');
+    const write = process.stdout.write.bind(process.stdout);
+    let printed = '';
+    process.stdout.write = ((s: string) => { printed += s; return true; }) as typeof process.stdout.write;
+    let rc: number;
+    try {
+      rc = await commands.eval!.run([teacher, '--data', cache, '--limit', '1', '--naive', 'ddim', '--gl-iterations', '2', '--json', out]);
+    } finally {
+      process.stdout.write = write;
+    }
+    assert.equal(rc, 0);
+    assert.match(printed, /\| teacher naive 2 steps \(DDIM\) \| 2 \|/);
+    assert.ok(existsSync(out));
+    const json = JSON.parse(readFileSync(out, 'utf-8')) as EvalReport;
+    assert.deepEqual(json.rows.map((r) => r.label), ['ground-truth mel + Griffin-Lim', 'teacher 4 steps', 'teacher naive 2 steps (DDIM)']);
+    assert.equal(json.utterances.length, 1);
+    assert.match(json.definitions.mcd!, /DCT-II/);
+    assert.equal(json.asr.used, false);
+    assert.equal(json.perUtterance.length, 3);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
