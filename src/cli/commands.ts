@@ -6,6 +6,7 @@ export const commands: Record<string, Command> = {
   parity: parityCommand,
   convert: { summary: 'official checkpoint (.ckpt, zip or legacy) -> safetensors weights', run: async (a) => (await import('./convert.js')).run(a) },
   export: { summary: 'write the inference graphs as plain ONNX files (WEIGHTS --out DIR)', run: async (a) => (await import('./export.js')).run(a) },
+  'train-vocoder': { summary: 'train the Vocos-style vocoder (GAN) on a folder of WAV files; resumable', run: async (a) => (await import('./train-vocoder.js')).run(a) },
   features: { summary: 'compute log-mel, energy and pitch of a WAV (--png, --out)', run: async (a) => (await import('./features.js')).run(a) },
   corpus: { summary: 'make a training corpus with Festival: corpus synth --sentences FILE --out DIR', run: async (a) => (await import('./corpus.js')).corpusCommand.run(a) },
   preprocess: { summary: 'corpus -> feature cache: preprocess CORPUS --out CACHE', run: async (a) => (await import('./preprocess.js')).preprocessCommand.run(a) },

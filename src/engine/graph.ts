@@ -53,6 +53,7 @@ export interface Node {
 export type Init =
   | { kind: 'zeros' }
   | { kind: 'ones' }
+  | { kind: 'constant'; value: number }
   | { kind: 'uniform'; bound: number }
   | { kind: 'normal'; std: number };
 

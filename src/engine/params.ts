@@ -81,6 +81,7 @@ export function initialValues(init: Init, shape: number[], rng: Rng): Float32Arr
   switch (init.kind) {
     case 'zeros': return new Float32Array(n);
     case 'ones': return new Float32Array(n).fill(1);
+    case 'constant': return new Float32Array(n).fill(init.value);
     case 'uniform': return rng.uniformArray(n, -init.bound, init.bound);
     case 'normal': return rng.normalArray(n, init.std);
   }

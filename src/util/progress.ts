@@ -15,6 +15,13 @@ function fmtTime(s: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
 }
 
+/** A number in 4 significant digits, or exponent form when very large or small. */
+export function formatValue(v: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  return a >= 1000 || a < 1e-3 ? v.toExponential(2) : v.toPrecision(4);
+}
+
 export class Progress {
   private done = 0;
   private readonly start = Date.now();
@@ -47,6 +54,12 @@ export class Progress {
     const filled = Math.round(frac * width);
     const bar = `${'#'.repeat(filled)}${'.'.repeat(width - filled)}`;
     return `${this.o.label} [${bar}] ${this.done}/${this.o.total} ${(frac * 100).toFixed(0)}% ${rate.toFixed(2)} ${this.o.unit ?? 'it'}/s ETA ${fmtTime(eta)}${info ? `  ${info}` : ''}`;
+  }
+
+  /** Prints a message on its own line without disturbing the bar. */
+  note(message: string): void {
+    this.stream.write(`${this.stream.isTTY ? '\r\x1b[K' : ''}${message}\n`);
+    this.lastDraw = 0;
   }
 
   finish(info = ''): void {

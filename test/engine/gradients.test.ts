@@ -36,7 +36,7 @@ const cases: Case[] = [
   { ops: ['Mish'], name: 'mish', inputs: [I('a', [6])], build: ([a]) => op.mish(a!) },
   { ops: ['Sin'], name: 'sin', inputs: [I('a', [6])], build: ([a]) => op.sin(a!) },
   { ops: ['Cos'], name: 'cos', inputs: [I('a', [6])], build: ([a]) => op.cos(a!) },
-  { ops: ['Erf', 'Mul', 'Add'], name: 'gelu (erf form)', inputs: [I('a', [6])], build: ([a]) => op.gelu(a!) },
+  { ops: ['Erf', 'Div', 'Mul', 'Add'], name: 'gelu (erf form)', inputs: [I('a', [6])], build: ([a]) => op.gelu(a!) },
   { ops: ['Max'], name: 'max broadcast', inputs: [I('a', [2, 3], { values: away(6, 4) }), I('b', [3], { values: away(3, 5).map((v) => v * 0.7) })], build: ([a, b]) => op.maximum(a!, b!) },
   { ops: ['Min'], name: 'min broadcast', inputs: [I('a', [2, 3], { values: away(6, 6) }), I('b', [3], { values: away(3, 7).map((v) => v * 0.7) })], build: ([a, b]) => op.minimum(a!, b!) },
   { ops: ['Clip'], name: 'clip', inputs: [I('a', [8], { values: away(8, 8) })], build: ([a]) => op.clip(a!, -0.9, 1.1) },

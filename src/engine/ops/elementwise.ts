@@ -245,8 +245,11 @@ export const relu = (x: Tensor): Tensor => emit('Relu', [x]);
 export const softplus = (x: Tensor): Tensor => emit('Softplus', [x]);
 export const mish = (x: Tensor): Tensor => emit('Mish', [x]);
 export const leakyRelu = (x: Tensor, alpha = 0.01): Tensor => emit('LeakyRelu', [x], { alpha: { float: alpha } });
-/** Exact (erf) GELU: 0.5 x (1 + erf(x / sqrt 2)); autodiff differentiates the composition. */
-export const gelu = (x: Tensor): Tensor => mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
+/**
+ * Exact (erf) GELU: x (1 + erf(x / sqrt 2)) / 2; autodiff differentiates the composition. Written
+ * as Div -> Erf -> Add -> Mul -> Mul(0.5), the pattern ONNX Runtime fuses into one Gelu kernel.
+ */
+export const gelu = (x: Tensor): Tensor => mul(mul(x, add(erf(div(x, Math.SQRT2)), 1)), 0.5);
 export const square = (x: Tensor): Tensor => mul(x, x);
 
 export function clip(x: Tensor, min?: number, max?: number): Tensor {

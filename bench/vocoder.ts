@@ -1,0 +1,150 @@
+// Vocoder benchmark: median real-time factor (seconds of compute per second of audio) of the
+// Vocos-style generator's forward pass in onnxruntime-node on a fixed 10 s mel, of Griffin-Lim on
+// the same mel, and - in the same command - of ../shared/bench/torch_vocoders.py (PyTorch, same
+// generator shape, torch.istft) when PyTorch is importable.
+// Usage: npm run bench:vocoder -- [--dim 256] [--intermediate 768] [--layers 6] [--threads 2]
+//   [--seconds 10] [--runs 7] [--weights generator.safetensors] [--no-torch] [--no-griffin-lim]
+//   [--profile PREFIX] [--json]
+// With --json the last line is one JSON object (`rtf` = this generator, `griffin_lim_rtf`,
+// `torch_vocos_rtf`, `torch_hifigan_rtf`).
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createSession, exportOnnx, Graph, ortTensor, ParamStore, Rng } from '../src/engine/index.js';
+import { logMel, PRODIFF_MEL } from '../src/audio/mel.js';
+import { melToWaveGriffinLim } from '../src/audio/griffinlim.js';
+import { vocosGenerator, VOCOS_SMALL, type VocosConfig } from '../src/model/vocos.js';
+import { Scope } from '../src/nn/index.js';
+
+const { values: a } = parseArgs({
+  options: {
+    dim: { type: 'string', default: String(VOCOS_SMALL.dim) },
+    intermediate: { type: 'string', default: String(VOCOS_SMALL.intermediate) },
+    layers: { type: 'string', default: String(VOCOS_SMALL.layers) },
+    threads: { type: 'string', default: '2' },
+    seconds: { type: 'string', default: '10' },
+    runs: { type: 'string', default: '7' },
+    weights: { type: 'string' },
+    profile: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    'no-torch': { type: 'boolean', default: false },
+    'no-griffin-lim': { type: 'boolean', default: false },
+  },
+});
+const cfg: VocosConfig = { ...VOCOS_SMALL, dim: Number(a.dim), intermediate: Number(a.intermediate), layers: Number(a.layers) };
+const threads = Number(a.threads);
+const seconds = Number(a.seconds);
+const runs = Number(a.runs);
+const sr = PRODIFF_MEL.sampleRate;
+
+// A fixed voiced test signal (glide with harmonics), and its ProDiff log-mel.
+const n = Math.round(seconds * sr);
+const y = new Float64Array(n);
+let phase = 0;
+for (let i = 0; i < n; i++) {
+  const f0 = 140 + 30 * Math.sin((2 * Math.PI * 0.7 * i) / sr);
+  phase += (2 * Math.PI * f0) / sr;
+  let v = 0;
+  for (let h = 1; h <= 20; h++) v += Math.sin(h * phase) / h;
+  y[i] = 0.15 * v;
+}
+const mel = logMel(y);
+const T = mel.frames;
+const melCF = new Float32Array(cfg.mels * T);
+for (let t = 0; t < T; t++) for (let m = 0; m < cfg.mels; m++) melCF[m * T + t] = mel.data[t * cfg.mels + m]!;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((p, q) => p - q);
+  const k = s.length >> 1;
+  return s.length % 2 ? s[k]! : (s[k - 1]! + s[k]!) / 2;
+}
+
+let lastMin = 0;
+async function timed(fn: () => Promise<unknown> | unknown, count: number): Promise<number> {
+  await fn();
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  lastMin = Math.min(...times) / 1000;
+  return median(times) / 1000;
+}
+
+// The generator as an inference graph (weights as initializers, B and T symbolic).
+const g = new Graph('vocos');
+const melIn = g.input('mel', 'float32', ['B', cfg.mels, 'T']);
+g.output('wav', vocosGenerator(new Scope(g, 'generator.'), cfg, melIn).wav);
+const params = a.weights ? ParamStore.fromSafetensors(a.weights) : new ParamStore().initialize(g, new Rng(0));
+params.checkAgainst(g, a.weights ?? 'random init');
+const nParams = [...g.params.keys()].reduce((s, k) => s + params.get(k).data.length, 0);
+const model = exportOnnx(g, { values: (k) => params.get(k).data });
+const session = await createSession(model, { threads, ...(a.profile ? { profilePrefix: a.profile } : {}) });
+const feeds = { mel: ortTensor('float32', melCF, [1, cfg.mels, T]) };
+const audioSeconds = ((T - 1) * cfg.stft.hop) / sr;
+const genSec = await timed(() => session.run(feeds), runs);
+const genMin = lastMin;
+if (a.profile) session.endProfiling();
+
+const result: Record<string, unknown> = {
+  bench: 'vocoder',
+  engine: 'prodiff engine on onnxruntime-node 1.30',
+  model: 'vocos',
+  dim: cfg.dim, intermediate: cfg.intermediate, layers: cfg.layers, n_fft: cfg.stft.nFft, hop: cfg.stft.hop,
+  params: nParams,
+  threads,
+  audio_seconds: +audioSeconds.toFixed(3),
+  frames: T,
+  runs,
+  onnx_bytes: model.byteLength,
+  median_ms: +(genSec * 1000).toFixed(2),
+  min_ms: +(genMin * 1000).toFixed(2),
+  rtf: +(genSec / audioSeconds).toFixed(5),
+  // The machine is shared: the 1-minute load average says how busy it was.
+  load_avg_1m: +loadavg()[0]!.toFixed(2),
+};
+
+if (!a['no-griffin-lim']) {
+  const glSec = await timed(() => melToWaveGriffinLim(mel, PRODIFF_MEL), 3);
+  result.griffin_lim_rtf = +(glSec / seconds).toFixed(5);
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, existsSync(resolve(here, '../package.json')) ? '..' : '../..');
+const torchScript = resolve(root, '../shared/bench/torch_vocoders.py');
+if (!a['no-torch'] && existsSync(torchScript)) {
+  // Debian's python3-torch installs for /usr/bin/python3, which need not be the python3 on PATH.
+  for (const py of ['/usr/bin/python3', 'python3']) {
+    try {
+      const args = [torchScript, '--threads', String(threads), '--seconds', String(seconds),
+        '--vocos-dim', String(cfg.dim), '--vocos-inter', String(cfg.intermediate), '--vocos-layers', String(cfg.layers)];
+      const lines = execFileSync(py, args, { encoding: 'utf-8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n');
+      for (const line of lines) {
+        const r = JSON.parse(line) as { model: string; engine: string; params: number; rtf: number };
+        result.torch_engine = r.engine;
+        if (r.model === 'vocos') {
+          result.torch_vocos_rtf = r.rtf;
+          result.torch_vocos_params = r.params;
+        } else if (r.model === 'hifigan-v1') result.torch_hifigan_rtf = r.rtf;
+      }
+      if (result.torch_vocos_rtf) result.rtf_ratio_vs_torch = +((result.rtf as number) / (result.torch_vocos_rtf as number)).toFixed(3);
+      break;
+    } catch {
+      /* try the next interpreter */
+    }
+  }
+  if (result.torch_vocos_rtf === undefined) result.torch = 'not available (install python3-torch and keep ../shared/bench beside the checkout)';
+}
+
+const out = [
+  `vocos generator: dim ${cfg.dim}, intermediate ${cfg.intermediate}, ${cfg.layers} blocks, ${nParams} parameters, ${threads} threads, ${audioSeconds.toFixed(2)} s of audio`,
+  `prodiff engine (onnxruntime-node): median ${(genSec * 1000).toFixed(1)} ms (min ${(genMin * 1000).toFixed(1)}), RTF ${result.rtf} (load average ${result.load_avg_1m})`,
+];
+if (result.griffin_lim_rtf !== undefined) out.push(`griffin-lim (32 iterations): RTF ${result.griffin_lim_rtf}`);
+if (result.torch_vocos_rtf !== undefined) out.push(`pytorch vocos (same shape, torch.istft): RTF ${result.torch_vocos_rtf}; hifigan-v1: RTF ${result.torch_hifigan_rtf}`);
+process.stdout.write(`${out.join('\n')}\n`);
+if (a.json) process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -1,0 +1,217 @@
+// GAN training of the Vocos-style vocoder: two Trainers (discriminators, generator) alternating,
+// each step one ORT run per side, the other side's latest weights fed as inputs. A run directory
+// holds the configuration, atomic checkpoints (both optimisers, the data sampler's random state),
+// a JSON-lines log, PNG loss curves and the latest generator weights (safetensors + ONNX).
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { exportOnnx, ortTensor, ParamStore, schedules, Trainer, type Schedule } from '../engine/index.js';
+import { writeFileAtomic } from '../engine/atomic.js';
+import { SegmentSampler, type VocoderBatch, type VocoderCorpus } from '../data/vocoder-data.js';
+import {
+  discriminatorSpec, generatorGraph, generatorSpec, initVocoderParams, isGeneratorParam, type BatchShape, type OptimConfig, type VocoderModelConfig,
+} from '../model/vocoder-gan.js';
+import { linePlotPng } from '../util/plot.js';
+
+export interface VocoderTrainConfig {
+  model: VocoderModelConfig;
+  batch: number;
+  /** Audio segment length in hops (the mel has one frame more). */
+  segmentFrames: number;
+  /** Peak learning rate of both optimisers (Vocos: 5e-4). */
+  lr: number;
+  /** Cosine decay from lr to lr * minLrRatio over scheduleSteps (linear warm-up first). */
+  scheduleSteps: number;
+  warmupSteps: number;
+  minLrRatio: number;
+  betas: [number, number];
+  weightDecay: number;
+  clipGradNorm: number;
+  /** Generator steps with the mel loss only, before the discriminators start. */
+  pretrainMelSteps: number;
+  seed: number;
+}
+
+export const VOCODER_TRAIN_DEFAULTS: Omit<VocoderTrainConfig, 'model'> = {
+  batch: 4, segmentFrames: 32, lr: 5e-4, scheduleSteps: 200_000, warmupSteps: 0, minLrRatio: 0.1,
+  betas: [0.8, 0.9], weightDecay: 0.01, clipGradNorm: 0, pretrainMelSteps: 0, seed: 0,
+};
+
+export interface RunOptions {
+  /** Stop after this many generator steps in total. */
+  steps: number;
+  checkpointEvery: number;
+  /** Checkpoints kept on disk (the newest ones). */
+  keepCheckpoints?: number;
+  threads?: number;
+  /** Called after every step with its log record. */
+  onStep?: (record: StepRecord) => void;
+  /** Called for messages (resume, checkpoint written). */
+  onNote?: (msg: string) => void;
+  /** Polled between steps; true ends the run after writing a checkpoint. */
+  shouldStop?: () => boolean;
+}
+
+export interface StepRecord {
+  step: number;
+  elapsed_s: number;
+  lr: number;
+  g_loss: number;
+  d_loss?: number;
+  g_grad_norm: number;
+  d_grad_norm?: number;
+  [metric: string]: number | undefined;
+}
+
+interface CheckpointIndex {
+  step: number;
+  generator: string;
+  discriminator: string;
+  sampler: number[];
+  elapsed_s: number;
+}
+
+export interface RunResult {
+  step: number;
+  resumedFrom: number;
+  lastRecord?: StepRecord;
+}
+
+const CONFIG = 'config.json';
+const INDEX = 'checkpoint.json';
+const LOG = 'log.jsonl';
+
+function schedule(c: VocoderTrainConfig): Schedule {
+  return schedules.cosine(c.lr, c.scheduleSteps, c.warmupSteps, c.lr * c.minLrRatio);
+}
+
+function feeds(b: VocoderBatch, mels: number): Record<string, ReturnType<typeof ortTensor>> {
+  return {
+    mel: ortTensor('float32', b.mel, [b.batch, mels, b.frames]),
+    wav: ortTensor('float32', b.wav, [b.batch, b.samples]),
+  };
+}
+
+/** Reads a run's configuration (written when the run was created). */
+export function readRunConfig(runDir: string): VocoderTrainConfig | undefined {
+  const p = join(runDir, CONFIG);
+  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf-8')) as VocoderTrainConfig) : undefined;
+}
+
+/** Renders the run's log as loss curves. */
+export function writeCurves(runDir: string, out = join(runDir, 'curves.png')): void {
+  const recs = readLog(runDir);
+  const series = (key: string) => ({ name: key, points: recs.filter((r) => typeof r[key] === 'number').map((r) => [r.step, r[key] as number] as [number, number]) });
+  writeFileAtomic(out, linePlotPng([series('mel_l1'), series('val_mel_l1')], { title: 'vocoder: mel L1 (ln)', xLabel: 'step', yLabel: 'L1', logY: true }));
+  const gan = ['g_adv_mpd', 'g_adv_mrd', 'fm_mpd', 'fm_mrd', 'd_mpd', 'd_mrd'].map(series);
+  writeFileAtomic(out.replace(/\.png$/, '-gan.png'), linePlotPng(gan, { title: 'vocoder: adversarial, feature matching, discriminators', xLabel: 'step', yLabel: 'loss' }));
+}
+
+function readLog(runDir: string): StepRecord[] {
+  const p = join(runDir, LOG);
+  if (!existsSync(p)) return [];
+  return readFileSync(p, 'utf-8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as StepRecord);
+}
+
+/**
+ * Trains (or resumes) the run in `runDir`. A new run writes `config`; an existing run continues
+ * from its last checkpoint with its stored configuration (a differing `config` is an error).
+ */
+export async function trainVocoder(corpus: VocoderCorpus, runDir: string, config: VocoderTrainConfig, o: RunOptions): Promise<RunResult> {
+  mkdirSync(join(runDir, 'ckpt'), { recursive: true });
+  const stored = readRunConfig(runDir);
+  if (stored && JSON.stringify(stored) !== JSON.stringify(config)) {
+    throw new Error(`${join(runDir, CONFIG)}: the run was created with a different configuration; resume it without changing model or training options, or use a new --out`);
+  }
+  if (!stored) writeFileAtomic(join(runDir, CONFIG), JSON.stringify(config, null, 2) + '\n');
+  const note = o.onNote ?? (() => {});
+  const cfg = config.model;
+  const shape: BatchShape = { batch: config.batch, segmentFrames: config.segmentFrames };
+  const optim: OptimConfig = { lr: schedule(config), betas: config.betas, weightDecay: config.weightDecay, clipGradNorm: config.clipGradNorm, threads: o.threads ?? 1 };
+
+  const params = initVocoderParams(cfg, shape, config.seed);
+  const G = await Trainer.create(generatorSpec(cfg, shape, optim), params);
+  const D = await Trainer.create(discriminatorSpec(cfg, shape, optim), params);
+
+  const segOpts = { batch: config.batch, segmentFrames: config.segmentFrames, mel: cfg.mel };
+  let sampler = new SegmentSampler(corpus, segOpts, config.seed);
+  // A fixed validation batch (same on every resume): mel L1 of the generator at each checkpoint.
+  const valBatch = feeds(new SegmentSampler(corpus, segOpts, config.seed + 7919).next(), cfg.generator.mels);
+  let elapsedBase = 0;
+  let resumedFrom = 0;
+  const indexPath = join(runDir, INDEX);
+  if (existsSync(indexPath)) {
+    const idx = JSON.parse(readFileSync(indexPath, 'utf-8')) as CheckpointIndex;
+    G.loadCheckpoint(join(runDir, idx.generator));
+    D.loadCheckpoint(join(runDir, idx.discriminator));
+    if (G.step !== idx.step) throw new Error(`${indexPath}: generator checkpoint is at step ${G.step}, index says ${idx.step}`);
+    sampler = new SegmentSampler(corpus, segOpts, Uint32Array.from(idx.sampler));
+    elapsedBase = idx.elapsed_s;
+    resumedFrom = idx.step;
+    // Drop log records written after the checkpoint (a run stopped between checkpoints).
+    const kept = readLog(runDir).filter((r) => r.step <= idx.step);
+    writeFileAtomic(join(runDir, LOG), kept.map((r) => JSON.stringify(r) + '\n').join(''));
+    note(`resumed ${runDir} at step ${idx.step}`);
+  } else if (existsSync(join(runDir, LOG))) {
+    rmSync(join(runDir, LOG));
+  }
+
+  const t0 = performance.now();
+  const elapsed = () => elapsedBase + (performance.now() - t0) / 1000;
+  const checkpoints: string[] = [];
+  const saveCheckpoint = async () => {
+    const step = G.step;
+    const tag = String(step).padStart(8, '0');
+    const gPath = `ckpt/gen-${tag}.safetensors`;
+    const dPath = `ckpt/disc-${tag}.safetensors`;
+    const meta = { kind: 'prodiff vocoder checkpoint', config: JSON.stringify(config) };
+    G.saveCheckpoint(join(runDir, gPath), meta);
+    D.saveCheckpoint(join(runDir, dPath), meta);
+    const idx: CheckpointIndex = { step, generator: gPath, discriminator: dPath, sampler: Array.from(sampler.state()), elapsed_s: +elapsed().toFixed(3) };
+    writeFileAtomic(indexPath, JSON.stringify(idx) + '\n');
+    // The generator alone, for inference.
+    const gen = G.exportParams(new ParamStore());
+    gen.save(join(runDir, 'generator.safetensors'), { step: String(step), config: JSON.stringify(cfg.generator) });
+    writeFileAtomic(join(runDir, 'generator.onnx'), exportOnnx(generatorGraph(cfg.generator), { values: (n) => gen.get(n).data }));
+    const val = await G.evaluate({ ...valBatch, gan_weight: ortTensor('float32', [1], []) });
+    appendFileSync(join(runDir, LOG), JSON.stringify({ step, elapsed_s: +elapsed().toFixed(3), val_mel_l1: val.metrics.mel_l1 }) + '\n');
+    writeCurves(runDir);
+    checkpoints.push(gPath, dPath);
+    const keep = 2 * (o.keepCheckpoints ?? 2);
+    while (checkpoints.length > keep) rmSync(join(runDir, checkpoints.shift()!), { force: true });
+    note(`checkpoint at step ${step}: val mel L1 ${val.metrics.mel_l1!.toFixed(4)}`);
+  };
+
+  const gan1 = ortTensor('float32', [1], []);
+  const gan0 = ortTensor('float32', [0], []);
+  let last: StepRecord | undefined;
+  while (G.step < o.steps) {
+    const batch = feeds(sampler.next(), cfg.generator.mels);
+    const useGan = G.step >= config.pretrainMelSteps;
+    let d: Awaited<ReturnType<Trainer['trainStep']>> | undefined;
+    if (useGan) {
+      D.setFrozenTensors(G.paramTensors());
+      d = await D.trainStep(batch);
+    }
+    G.setFrozenTensors(D.paramTensors());
+    const g = await G.trainStep({ ...batch, gan_weight: useGan ? gan1 : gan0 });
+    const rec: StepRecord = { step: g.step, elapsed_s: +elapsed().toFixed(3), lr: g.lr, g_loss: g.loss, g_grad_norm: g.gradNorm, ...g.metrics };
+    if (d) Object.assign(rec, { d_loss: d.loss, d_grad_norm: d.gradNorm, ...d.metrics });
+    appendFileSync(join(runDir, LOG), JSON.stringify(rec) + '\n');
+    last = rec;
+    o.onStep?.(rec);
+    const stop = o.shouldStop?.() ?? false;
+    if (G.step % o.checkpointEvery === 0 || G.step === o.steps || stop) await saveCheckpoint();
+    if (stop) break;
+  }
+  if (G.step === resumedFrom && !existsSync(indexPath)) await saveCheckpoint();
+  return { step: G.step, resumedFrom, ...(last ? { lastRecord: last } : {}) };
+}
+
+/** The trained generator's weights and configuration from a run directory. */
+export function loadGenerator(runDir: string): { params: ParamStore; config: VocoderModelConfig['generator'] } {
+  const cfg = readRunConfig(runDir);
+  if (!cfg) throw new Error(`${runDir}: no ${CONFIG}`);
+  const params = ParamStore.fromSafetensors(join(runDir, 'generator.safetensors'));
+  for (const k of params.values.keys()) if (!isGeneratorParam(k)) throw new Error(`${runDir}/generator.safetensors: unexpected tensor '${k}'`);
+  return { params, config: cfg.model.generator };
+}
