@@ -10,5 +10,7 @@ export const commands: Record<string, Command> = {
   corpus: { summary: 'make a training corpus with Festival: corpus synth --sentences FILE --out DIR', run: async (a) => (await import('./corpus.js')).corpusCommand.run(a) },
   preprocess: { summary: 'corpus -> feature cache: preprocess CORPUS --out CACHE', run: async (a) => (await import('./preprocess.js')).preprocessCommand.run(a) },
   train: { summary: 'train the teacher: train --config CFG --data CACHE --out RUN [--resume]', run: async (a) => (await import('./train.js')).trainCommand.run(a) },
+  say: { summary: 'speak text: say "text" -o out.wav [--voice NAME|DIR] [--stream] [--timestamps FILE]', run: async (a) => (await import('./say.js')).sayCommand.run(a) },
+  voices: { summary: 'list the installed voices (bundled and $PRODIFF_VOICES)', run: async (a) => (await import('./voices.js')).voicesCommand.run(a) },
   phonemize: { summary: 'text -> normalised text, phones and token ids (--words, --json, --phone-set)', run: async (a) => (await import('./phonemize.js')).phonemize.run(a) },
 };
