@@ -24,7 +24,7 @@ export interface RandomModelOptions {
   framesPerPhone?: number;
   /** Student layout: this many steps at time scale timesteps / steps. */
   steps?: number;
-  speakers?: number;
+  numSpeakers?: number;
 }
 
 /** Writes a random-weight model.safetensors (training's format) for the given model hparams. */
@@ -34,7 +34,7 @@ export function writeRandomModel(path: string, config: Record<string, unknown>, 
   const steps = o.steps ?? N;
   const hp: Record<string, unknown> = {
     ...config, vocab, vocab_size: vocab.length, f0_mean: 180, f0_std: 40, timesteps: N,
-    ...(o.speakers && o.speakers > 1 ? { use_spk_id: true, num_spk: o.speakers } : {}),
+    ...(o.numSpeakers && o.numSpeakers > 1 ? { use_spk_id: true, num_spk: o.numSpeakers } : {}),
   };
   const cfg = prodiffConfigFromHparams(hp);
   const schedule = vpsdeSchedule(N);
