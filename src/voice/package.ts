@@ -74,7 +74,7 @@ interface RunInfo {
   lastValid?: { step: number; valid: Record<string, number> };
 }
 
-function readRun(run: string | undefined): RunInfo {
+function readRun(run: string | undefined, modelStep = Infinity): RunInfo {
   if (!run) return {};
   const info: RunInfo = {};
   info.config = readJson(join(run, 'config.json'));
@@ -92,6 +92,7 @@ function readRun(run: string | undefined): RunInfo {
       if (!line.trim()) continue;
       let r: Record<string, unknown>;
       try { r = JSON.parse(line) as Record<string, unknown>; } catch { continue; }
+      if (typeof r.step === 'number' && r.step > modelStep) continue; // the log of a run that went on after this model
       if (r.valid && typeof r.step === 'number') info.lastValid = { step: r.step, valid: r.valid as Record<string, number> };
       else if (typeof r.loss === 'number') info.lastTrain = r;
     }
@@ -230,7 +231,8 @@ export function packageVoice(o: PackageVoiceOptions): PackagedVoice {
     throw new VoiceError(o.model, `cannot read the model: ${(e as Error).message}`);
   }
   const runDir = o.run ?? (existsSync(join(dirname(o.model), 'config.json')) ? dirname(o.model) : undefined);
-  const run = readRun(runDir);
+  const modelStep = Number(st.metadata.step);
+  const run = readRun(runDir, Number.isFinite(modelStep) ? modelStep : Infinity);
   const cfg = voiceConfigFor(st, o.model, o, run);
   if (o.vocoder?.file && !existsSync(o.vocoder.file)) throw new VoiceError(o.vocoder.file, 'vocoder file not found');
 
