@@ -46,6 +46,10 @@ export function writeRandomModel(path: string, config: Record<string, unknown>, 
   const w = params.get('fs2.dur_predictor.linear.weight');
   for (let i = 0; i < w.data.length; i++) w.data[i]! *= 0.05;
   params.get('fs2.dur_predictor.linear.bias').data[0] = Math.log(1 + (o.framesPerPhone ?? 6));
+  // The denoiser's output projection starts at zero (as the official init), which would make the
+  // mel ignore the text: give it small random values.
+  const out = params.get('denoise_fn.output_projection.weight');
+  for (let i = 0; i < out.data.length; i++) out.data[i] = 0.1 * rng.normal();
   saveModel(path, params, { ...hp, timesteps: steps, timescale: N / steps }, schedule, { step: '0', kind: 'random' });
   return hp;
 }

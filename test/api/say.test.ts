@@ -133,6 +133,28 @@ test('stream: sentences in order, contiguous, the same audio as synthesize; conc
   assert.ok(slow.audio.length > a.audio.length * 1.5, 'speed 0.5 is about twice as long');
 });
 
+test('multi-speaker voices: speaker by id or name; abort between sentences', async () => {
+  const p = makeRandomVoice(join(tmp, 'two-speakers'), TINY_HPARAMS, { numSpeakers: 2, speakers: ['ann', 'bob'], vocoder: { type: 'griffin-lim', iterations: 1 } });
+  assert.equal(p.config.num_speakers, 2);
+  assert.deepEqual({ ...p.config.speaker_id_map }, { ann: 0, bob: 1 });
+  const two = await ProDiffTTS.load({ dir: p.dir }, { threads: 1 });
+  const byName = await two.synthesize('Hello there.', { speaker: 'bob' });
+  const byId = await two.synthesize('Hello there.', { speaker: 1 });
+  const other = await two.synthesize('Hello there.', { speaker: 0 });
+  assert.deepEqual(byName.audio, byId.audio);
+  assert.notDeepEqual(byName.mel, other.mel);
+  await assert.rejects(two.synthesize('Hi.', { speaker: 2 }), /out of range \[0, 1\]/);
+  const ac = new AbortController();
+  const seen: number[] = [];
+  await assert.rejects(async () => {
+    for await (const c of two.stream('One. Two. Three.', { signal: ac.signal })) {
+      seen.push(c.index);
+      ac.abort(new Error('stop here'));
+    }
+  }, /stop here/);
+  assert.deepEqual(seen, [0]);
+});
+
 test('bad input through the API: clear TTSInputErrors', async () => {
   const bad = async (text: string, o: object, re: RegExp) => assert.rejects(tts.synthesize(text, o), (e: Error) => e instanceof TTSInputError && re.test(e.message));
   await bad('', {}, /no text/);
