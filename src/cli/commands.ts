@@ -13,5 +13,7 @@ export const commands: Record<string, Command> = {
   train: { summary: 'train the teacher: train --config CFG --data CACHE --out RUN [--resume]', run: async (a) => (await import('./train.js')).trainCommand.run(a) },
   distill: { summary: 'progressive distillation: distill --teacher RUN --out RUN2 [--steps 2]', run: async (a) => (await import('./distill.js')).distillCommand.run(a) },
   eval: { summary: 'evaluate teachers and students: eval RUN [RUN...] --data CACHE [--split test] [--limit N] [--json OUT] [--asr]', run: async (a) => (await import('./eval.js')).evalCommand.run(a) },
+  say: { summary: 'speak text: say "text" -o out.wav [--voice NAME|DIR] [--stream] [--timestamps FILE]', run: async (a) => (await import('./say.js')).sayCommand.run(a) },
+  voices: { summary: 'list the installed voices (bundled and $PRODIFF_VOICES)', run: async (a) => (await import('./voices.js')).voicesCommand.run(a) },
   phonemize: { summary: 'text -> normalised text, phones and token ids (--words, --json, --phone-set)', run: async (a) => (await import('./phonemize.js')).phonemize.run(a) },
 };

@@ -5,3 +5,4 @@ export * from './losses.js';
 export * from './prodiff.js';
 export * from './inference.js';
 export * from './checkpoint.js';
+export * from './vocoder.js';

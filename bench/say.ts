@@ -1,0 +1,117 @@
+// Text -> speech benchmark over 20 fixed sentences with any voice: real-time factor (compute /
+// audio duration) split into front end, acoustic model and vocoder; time to first audio in
+// streaming mode (a three-sentence paragraph, median of 5); peak RSS.
+// Usage: npm run bench:say -- [--voice NAME|DIR | --random-voice CONFIG.json] [--vocoder TYPE]
+//        [--threads N] [--json]
+// Without --voice the default voice is used; --random-voice times a random-weight voice of the
+// given model configuration (e.g. configs/prodiff-small.json) when no trained voice exists.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ProDiffTTS, type SynthesizeOptions } from '../src/api/tts.js';
+import { makeRandomVoice } from '../src/voice/random.js';
+
+const SENTENCES = [
+  'The quick brown fox jumps over 13 lazy dogs.',
+  'Please call Stella and ask her to bring these things with her from the store.',
+  'It was the best of times, it was the worst of times.',
+  'How much wood would a woodchuck chuck if a woodchuck could chuck wood?',
+  'The train leaves at 7:45 from platform nine.',
+  'She sells sea shells by the sea shore.',
+  'We paid $12.50 for two tickets to the museum on May 3rd.',
+  'A journey of a thousand miles begins with a single step.',
+  'The weather today is mostly sunny, with a high of 72 degrees.',
+  'Dr. Smith lives at 221 Baker Street in London.',
+  'I never said she stole my money.',
+  'Turn left at the next intersection, then continue for two miles.',
+  'The committee will meet again in the spring of 2025.',
+  'Artificial intelligence is changing the way we work and live.',
+  'Can you hear me now?',
+  'Peter Piper picked a peck of pickled peppers.',
+  'The museum opens at nine and closes at five on weekdays.',
+  'Every morning, the old man walked his dog along the river.',
+  'Please remember to turn off the lights when you leave the room.',
+  'Thank you for listening, and have a wonderful day!',
+];
+
+const { values: a } = parseArgs({
+  options: {
+    voice: { type: 'string' },
+    'random-voice': { type: 'string' },
+    vocoder: { type: 'string' },
+    threads: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+});
+
+const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[xs.length >> 1]!;
+
+async function main(): Promise<void> {
+  let tmp: string | undefined;
+  let voiceArg: string | undefined = a.voice;
+  if (a['random-voice']) {
+    tmp = mkdtempSync(join(tmpdir(), 'prodiff-bench-say-'));
+    const config = JSON.parse(readFileSync(a['random-voice'], 'utf8')) as Record<string, unknown>;
+    voiceArg = makeRandomVoice(join(tmp, 'random'), config).dir;
+  }
+  try {
+    const tLoad = performance.now();
+    const tts = await ProDiffTTS.load(voiceArg, { allowPaths: true, ...(a.threads ? { threads: Number(a.threads) } : {}) });
+    const loadMs = performance.now() - tLoad;
+    const opts: SynthesizeOptions = a.vocoder ? { vocoder: a.vocoder } : {};
+    await tts.synthesize('Warm up, please.', opts);
+
+    // Batch: each sentence as one call.
+    let fe = 0, ac = 0, vo = 0, wall = 0, audio = 0;
+    for (const s of SENTENCES) {
+      const t0 = performance.now();
+      const r = await tts.synthesize(s, opts);
+      wall += performance.now() - t0;
+      fe += r.timings.frontEndMs;
+      ac += r.timings.acousticMs;
+      vo += r.timings.vocoderMs;
+      audio += r.duration;
+    }
+    // Streaming: time from the call to the first sentence's audio.
+    const firsts: number[] = [];
+    for (let k = 0; k < 5; k++) {
+      const text = SENTENCES.slice(3 * k, 3 * k + 3).join(' ');
+      const t0 = performance.now();
+      for await (const c of tts.stream(text, opts)) {
+        void c;
+        firsts.push(performance.now() - t0);
+        break;
+      }
+    }
+    const peakRss = process.resourceUsage().maxRSS / 1024;
+    const s = audio;
+    const result = {
+      voice: tts.voice.name,
+      vocoder: a.vocoder ?? tts.voice.config.vocoder.type,
+      steps: tts.voice.config.inference.steps,
+      sentences: SENTENCES.length,
+      audio_s: +s.toFixed(3),
+      rtf: +(wall / 1000 / s).toFixed(4),
+      rtf_front_end: +(fe / 1000 / s).toFixed(4),
+      rtf_acoustic: +(ac / 1000 / s).toFixed(4),
+      rtf_vocoder: +(vo / 1000 / s).toFixed(4),
+      first_audio_ms: +median(firsts).toFixed(1),
+      load_ms: +loadMs.toFixed(0),
+      peak_rss_mb: +peakRss.toFixed(1),
+    };
+    process.stdout.write(
+      `voice ${result.voice} (${result.steps} steps, vocoder ${result.vocoder}), ${result.sentences} sentences, ${result.audio_s} s of audio\n` +
+      `RTF ${result.rtf} = front end ${result.rtf_front_end} + acoustic ${result.rtf_acoustic} + vocoder ${result.rtf_vocoder} (+ glue)\n` +
+      `first audio (streaming, median of 5) ${result.first_audio_ms} ms; load ${result.load_ms} ms; peak RSS ${result.peak_rss_mb} MB\n`,
+    );
+    if (a.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench:say: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+});

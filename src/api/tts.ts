@@ -1,0 +1,342 @@
+// The library API: text -> speech with a voice package.
+//
+//   const tts = await ProDiffTTS.load();               // the default voice (or a name, or {dir})
+//   const r = await tts.synthesize('Hello there.', { speed: 1.1, pitch: 2 });
+//   for await (const chunk of tts.stream(longText)) play(chunk.audio);
+//
+// One set of ONNX Runtime sessions per instance, reused by every call; calls on one instance are
+// serialised sentence by sentence, so concurrent calls are safe (and interleave fairly).
+import { AcousticModel } from '../model/inference.js';
+import { createVocoder, fitLength, type Vocoder } from '../model/vocoder.js';
+import { textToSentences, type TextToPhonesResult } from '../text/frontend.js';
+import type { Lexicon } from '../text/g2p.js';
+import type { WordSpan } from '../text/frontend.js';
+import { loadVoice, type LoadedVoice } from '../voice/load.js';
+import { VoiceError } from '../voice/config.js';
+import type { ResolveOptions, VoiceSpec } from '../voice/store.js';
+import { phoneTimings, wordTimings, type PhoneTiming, type WordTiming } from './timestamps.js';
+
+export type { PhoneTiming, WordTiming } from './timestamps.js';
+
+/** Longest text one call accepts (characters); about an hour of speech. */
+export const MAX_TEXT_CHARS = 50_000;
+
+/** Bad text or options given to synthesize/stream (as opposed to a broken voice). */
+export class TTSInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TTSInputError';
+  }
+}
+
+export interface LoadOptions extends ResolveOptions {
+  /** ORT intra-op threads per session (default: ORT's choice). */
+  threads?: number;
+  /** Vocoder type or instance to use instead of the voice's own. */
+  vocoder?: string | Vocoder;
+}
+
+export interface SynthesizeOptions {
+  /** Denoiser steps; must be the model's own (the voice's inference.steps). */
+  steps?: number;
+  /** Speaking rate: 2 is twice as fast (duration scale = length_scale / speed). */
+  speed?: number;
+  /** Duration multiplier (overrides speed): > 1 is slower. */
+  durationScale?: number;
+  /** Pitch shift in semitones. */
+  pitch?: number;
+  /** Energy multiplier. */
+  energy?: number;
+  /** Seed of the diffusion noise (sentence i uses seed + i). */
+  seed?: number;
+  /** Speaker id or name (multi-speaker voices). */
+  speaker?: number | string;
+  /** Vocoder type ('griffin-lim', ...) or instance for this call. */
+  vocoder?: string | Vocoder;
+  /** Silence between sentences, seconds. */
+  sentenceSilence?: number;
+  /** User pronunciations (word -> ARPAbet). */
+  lexicon?: Lexicon;
+  /** Longest text accepted (default MAX_TEXT_CHARS). */
+  maxChars?: number;
+  /** Cancels between sentences. */
+  signal?: AbortSignal;
+}
+
+export interface StageTimings {
+  frontEndMs: number;
+  acousticMs: number;
+  vocoderMs: number;
+}
+
+/** One sentence of audio, as `stream` yields it. */
+export interface SentenceChunk {
+  index: number;
+  /** Sentences in the whole text. */
+  count: number;
+  /** Normalised (spoken-form) text of the sentence. */
+  text: string;
+  audio: Float32Array;
+  sampleRate: number;
+  /** Where this chunk starts in the whole audio, seconds. */
+  start: number;
+  /** Tokens of the sentence (<BOS>, phones, |, punctuation, <EOS>). */
+  phones: string[];
+  phonesTimed: PhoneTiming[];
+  words: WordTiming[];
+  /** Log-mel [frames, mels], row-major. */
+  mel: Float32Array;
+  frames: number;
+  /** Frames per token. */
+  durations: number[];
+  /** Seconds of silence at the end of `audio` (sentence silence). */
+  silence: number;
+  warnings: string[];
+  timings: StageTimings;
+}
+
+export interface SynthesisOutput {
+  audio: Float32Array;
+  sampleRate: number;
+  /** All tokens, sentence after sentence. */
+  phones: string[];
+  words: WordTiming[];
+  phonesTimed: PhoneTiming[];
+  /** Sentences' log-mels concatenated, [frames, mels]. */
+  mel: Float32Array;
+  frames: number;
+  mels: number;
+  sentences: { text: string; start: number; end: number }[];
+  warnings: string[];
+  timings: StageTimings;
+  /** Seconds of audio. */
+  duration: number;
+}
+
+interface Plan {
+  sentences: TextToPhonesResult[];
+  frontEndMs: number;
+  warnings: string[];
+}
+
+const STRESSED = /^([A-Z]{2})([012])$/;
+
+/** Applies the voice's stress policy and phoneme_map to one sentence, keeping word spans in step. */
+function mapPhones(s: TextToPhonesResult, voice: LoadedVoice): TextToPhonesResult {
+  const { stress_policy: stress, phoneme_map: pmap } = voice.config;
+  if (Object.keys(stress).length === 0 && !pmap) return s;
+  const starts: number[] = [];
+  const phones: string[] = [];
+  for (const p of s.phones) {
+    starts.push(phones.length);
+    const m = STRESSED.exec(p);
+    const q = m && stress[m[2]!] !== undefined ? `${m[1]}${stress[m[2]!]}` : p;
+    const rep = pmap && Object.hasOwn(pmap, q) ? pmap[q]! : [q];
+    phones.push(...rep);
+  }
+  starts.push(phones.length);
+  const words: WordSpan[] = s.words.map((w) => ({ ...w, start: starts[w.start]!, end: starts[w.end]! }));
+  return { ...s, phones, ids: voice.vocab.encode(phones), words };
+}
+
+export class ProDiffTTS {
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly vocoders = new Map<string, Promise<Vocoder>>();
+
+  private constructor(
+    readonly voice: LoadedVoice,
+    private readonly acoustic: AcousticModel,
+    private readonly defaultVocoder: Vocoder,
+    private readonly threads: number | undefined,
+  ) {
+    this.vocoders.set(defaultVocoder.name, Promise.resolve(defaultVocoder));
+  }
+
+  /**
+   * Loads a voice: undefined = the default voice, a string = a voice NAME (never a path), {dir} = a
+   * voice directory, or an already loaded voice.
+   */
+  static async load(voice?: VoiceSpec | LoadedVoice, o: LoadOptions = {}): Promise<ProDiffTTS> {
+    const v = voice !== undefined && typeof voice === 'object' && 'config' in voice ? voice : loadVoice(voice, o);
+    let acoustic: AcousticModel;
+    try {
+      acoustic = await AcousticModel.create(v.model.cfg, v.model.params, { ...v.model.options, ...(o.threads ? { threads: o.threads } : {}) });
+    } catch (e) {
+      throw new VoiceError(v.model.file, `the weights do not fit the model voice.json describes: ${(e as Error).message}`);
+    }
+    const vocoder = typeof o.vocoder === 'object' ? o.vocoder : await ProDiffTTS.makeVocoder(v, o.vocoder ?? v.config.vocoder.type, o.threads);
+    ProDiffTTS.checkVocoder(v, vocoder);
+    textToSentences('Warm up.', { vocab: v.vocab }); // loads the dictionary now, not on the first call
+    return new ProDiffTTS(v, acoustic, vocoder, o.threads);
+  }
+
+  private static async makeVocoder(v: LoadedVoice, type: string, threads?: number): Promise<Vocoder> {
+    const own = v.config.vocoder;
+    const ctx = {
+      mel: v.mel,
+      ...(threads ? { threads } : {}),
+      ...(type === own.type && own.file ? { file: `${v.dir}/${own.file}` } : {}),
+      ...(type === own.type ? { options: { ...(own.iterations !== undefined ? { iterations: own.iterations } : {}), ...(own.config ? { config: own.config } : {}) } } : {}),
+    };
+    try {
+      return await createVocoder(type, ctx);
+    } catch (e) {
+      throw new VoiceError(v.dir, `vocoder: ${(e as Error).message}`);
+    }
+  }
+
+  private static checkVocoder(v: LoadedVoice, voc: Vocoder): void {
+    if (voc.sampleRate !== v.config.audio.sample_rate || voc.hop !== v.config.audio.hop_length) {
+      throw new VoiceError(v.dir, `vocoder '${voc.name}' runs at ${voc.sampleRate} Hz / hop ${voc.hop}, the voice at ${v.config.audio.sample_rate} Hz / hop ${v.config.audio.hop_length}`);
+    }
+  }
+
+  get sampleRate(): number {
+    return this.voice.config.audio.sample_rate;
+  }
+
+  get hop(): number {
+    return this.voice.config.audio.hop_length;
+  }
+
+  /** Runs fn after every earlier call on this instance has finished its current sentence. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async vocoderFor(v: string | Vocoder | undefined): Promise<Vocoder> {
+    if (v === undefined) return this.defaultVocoder;
+    if (typeof v === 'object') {
+      ProDiffTTS.checkVocoder(this.voice, v);
+      return v;
+    }
+    let p = this.vocoders.get(v);
+    if (!p) {
+      p = ProDiffTTS.makeVocoder(this.voice, v, this.threads).then((voc) => {
+        ProDiffTTS.checkVocoder(this.voice, voc);
+        return voc;
+      });
+      p.catch(() => this.vocoders.delete(v));
+      this.vocoders.set(v, p);
+    }
+    return p;
+  }
+
+  /** Validated synthesis controls. */
+  private controls(o: SynthesizeOptions) {
+    const inf = this.voice.config.inference;
+    const check = (name: string, v: number | undefined, lo: number, hi: number) => {
+      if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi)) throw new TTSInputError(`${name} must be a number in [${lo}, ${hi}] (got ${String(v)})`);
+    };
+    check('speed', o.speed, 0.1, 10);
+    check('durationScale', o.durationScale, 0.1, 10);
+    check('pitch', o.pitch, -24, 24);
+    check('energy', o.energy, 0, 10);
+    check('sentenceSilence', o.sentenceSilence, 0, 10);
+    if (o.seed !== undefined && !(Number.isInteger(o.seed) && o.seed >= 0 && o.seed <= 0xffffffff)) throw new TTSInputError(`seed must be an integer in [0, 2^32) (got ${String(o.seed)})`);
+    if (o.steps !== undefined && o.steps !== this.voice.config.schedule.timesteps) {
+      throw new TTSInputError(`steps ${String(o.steps)}: this voice's model runs ${this.voice.config.schedule.timesteps} steps (a ${this.voice.config.schedule.timescale > 1 ? 'distilled student' : 'teacher'}); other step counts need another model`);
+    }
+    let speaker: number | undefined;
+    if (o.speaker !== undefined) {
+      const map = this.voice.config.speaker_id_map;
+      if (typeof o.speaker === 'string') {
+        if (!Object.hasOwn(map, o.speaker)) throw new TTSInputError(`unknown speaker '${o.speaker}' (speakers: ${Object.keys(map).join(', ') || 'none'})`);
+        speaker = map[o.speaker];
+      } else speaker = o.speaker;
+      if (!(Number.isInteger(speaker) && speaker! >= 0 && speaker! < this.voice.config.num_speakers)) throw new TTSInputError(`speaker ${String(o.speaker)} out of range [0, ${this.voice.config.num_speakers - 1}]`);
+    }
+    return {
+      durationScale: o.durationScale ?? inf.length_scale / (o.speed ?? 1),
+      pitchShift: o.pitch ?? inf.pitch_shift ?? 0,
+      energyScale: o.energy ?? inf.energy_scale ?? 1,
+      seed: o.seed ?? inf.noise_seed,
+      silence: o.sentenceSilence ?? inf.sentence_silence ?? 0,
+      speaker,
+    };
+  }
+
+  /** Text -> sentences of phones, with the voice's stress policy; throws TTSInputError for bad text. */
+  phonemize(text: string, o: Pick<SynthesizeOptions, 'lexicon' | 'maxChars'> = {}): Plan {
+    if (typeof text !== 'string') throw new TypeError('text must be a string');
+    const max = o.maxChars ?? MAX_TEXT_CHARS;
+    if (text.length > max) throw new TTSInputError(`text too long: ${text.length} characters (at most ${max}; split it and call again, or raise maxChars)`);
+    if (text.trim() === '') throw new TTSInputError('no text given (empty)');
+    const t0 = performance.now();
+    const all = textToSentences(text, { vocab: this.voice.vocab, ...(o.lexicon ? { lexicon: o.lexicon } : {}) });
+    const warnings = all.flatMap((s) => s.warnings);
+    const sentences = all.filter((s) => s.words.some((w) => w.kind !== 'punctuation')).map((s) => mapPhones(s, this.voice));
+    if (sentences.length === 0) throw new TTSInputError('the text has nothing to say: it normalises to no words');
+    return { sentences, frontEndMs: performance.now() - t0, warnings };
+  }
+
+  /** Synthesises sentence after sentence, yielding each as soon as its audio is ready. */
+  async *stream(text: string, o: SynthesizeOptions = {}): AsyncGenerator<SentenceChunk, void, undefined> {
+    const c = this.controls(o);
+    const plan = this.phonemize(text, o);
+    const vocoder = await this.vocoderFor(o.vocoder);
+    const sr = this.sampleRate, hop = this.hop;
+    let samples = 0;
+    const n = plan.sentences.length;
+    for (let i = 0; i < n; i++) {
+      if (o.signal?.aborted) throw o.signal.reason instanceof Error ? o.signal.reason : new Error('aborted');
+      const s = plan.sentences[i]!;
+      const chunk = await this.exclusive(async () => {
+        const t0 = performance.now();
+        const r = await this.acoustic.synthesize(s.ids, {
+          durationScale: c.durationScale, pitchShift: c.pitchShift, energyScale: c.energyScale, seed: (c.seed + i) >>> 0,
+          ...(c.speaker !== undefined ? { speaker: c.speaker } : {}),
+        });
+        const t1 = performance.now();
+        const wave = await vocoder.synthesize(r.mel, r.frames);
+        const t2 = performance.now();
+        return { r, wave, acousticMs: t1 - t0, vocoderMs: t2 - t1 };
+      });
+      const { r, wave } = chunk;
+      const speech = r.frames * hop;
+      const silence = i < n - 1 ? Math.round(c.silence * sr) : 0;
+      const audio = fitLength(wave, speech + silence);
+      const start = samples / sr;
+      const phonesTimed = phoneTimings(s.phones, r.durations, hop, sr, start);
+      samples += audio.length;
+      yield {
+        index: i, count: n, text: s.normalized, audio, sampleRate: sr, start, phones: s.phones, phonesTimed,
+        words: wordTimings(s.words, phonesTimed), mel: r.mel, frames: r.frames, durations: r.durations, silence: silence / sr,
+        warnings: i === 0 ? plan.warnings : [],
+        timings: { frontEndMs: i === 0 ? plan.frontEndMs : 0, acousticMs: chunk.acousticMs, vocoderMs: chunk.vocoderMs },
+      };
+    }
+  }
+
+  /** Synthesises the whole text. */
+  async synthesize(text: string, o: SynthesizeOptions = {}): Promise<SynthesisOutput> {
+    const chunks: SentenceChunk[] = [];
+    for await (const c of this.stream(text, o)) chunks.push(c);
+    const total = chunks.reduce((a, c) => a + c.audio.length, 0);
+    const audio = new Float32Array(total);
+    let at = 0;
+    for (const c of chunks) {
+      audio.set(c.audio, at);
+      at += c.audio.length;
+    }
+    const mels = this.voice.config.audio.num_mels;
+    const frames = chunks.reduce((a, c) => a + c.frames, 0);
+    const mel = new Float32Array(frames * mels);
+    let f = 0;
+    for (const c of chunks) {
+      mel.set(c.mel, f * mels);
+      f += c.frames;
+    }
+    const sum = (k: keyof StageTimings) => chunks.reduce((a, c) => a + c.timings[k], 0);
+    return {
+      audio, sampleRate: this.sampleRate, duration: total / this.sampleRate,
+      phones: chunks.flatMap((c) => c.phones), words: chunks.flatMap((c) => c.words), phonesTimed: chunks.flatMap((c) => c.phonesTimed),
+      mel, frames, mels,
+      sentences: chunks.map((c) => ({ text: c.text, start: c.start, end: c.start + c.audio.length / this.sampleRate - c.silence })),
+      warnings: chunks.flatMap((c) => c.warnings),
+      timings: { frontEndMs: sum('frontEndMs'), acousticMs: sum('acousticMs'), vocoderMs: sum('vocoderMs') },
+    };
+  }
+}

@@ -1,0 +1,90 @@
+// Vocoders: log-mel [frames, mels] -> waveform. Griffin-Lim is always available; neural vocoders
+// (Vocos, HiFi-GAN) register a factory under their type name and are then chosen by a voice's
+// `vocoder.type` or overridden per call.
+import { melToLinear, griffinLim, GRIFFIN_LIM_DEFAULTS } from '../audio/griffinlim.js';
+import { PRODIFF_MEL, type MelConfig } from '../audio/mel.js';
+
+export interface Vocoder {
+  /** Type name ('griffin-lim', 'vocos', ...). */
+  readonly name: string;
+  readonly sampleRate: number;
+  /** Samples per mel frame. */
+  readonly hop: number;
+  /**
+   * log10 mel, [frames, mels] row-major (ProDiff's layout) -> exactly frames * hop samples
+   * (callers rely on this for timestamps; see `fitLength`).
+   */
+  synthesize(mel: Float32Array, frames: number): Promise<Float32Array>;
+  /** Releases sessions (optional). */
+  dispose?(): Promise<void>;
+}
+
+export interface VocoderContext {
+  /** The mel analysis the acoustic model was trained on. */
+  mel: MelConfig;
+  /** Absolute path of the vocoder's weights file, if the voice has one. */
+  file?: string;
+  /** The voice's `vocoder` section (iterations, config). */
+  options?: { iterations?: number; config?: Record<string, unknown> };
+  threads?: number;
+}
+
+export type VocoderFactory = (ctx: VocoderContext) => Promise<Vocoder>;
+
+const factories = new Map<string, VocoderFactory>();
+
+/**
+ * Vocoder modules loaded on first use; each calls registerVocoder when imported. A new vocoder
+ * adds one line here, e.g. `vocos: () => import('./vocos.js')`.
+ */
+const LAZY_MODULES: Record<string, () => Promise<unknown>> = {};
+
+/** Makes a vocoder type available (the Vocos and HiFi-GAN modules call this). */
+export function registerVocoder(type: string, factory: VocoderFactory): void {
+  factories.set(type, factory);
+}
+
+/** Registered vocoder types ('griffin-lim' always). */
+export function vocoderTypes(): string[] {
+  return [...new Set([...factories.keys(), ...Object.keys(LAZY_MODULES)])];
+}
+
+export async function createVocoder(type: string, ctx: VocoderContext): Promise<Vocoder> {
+  if (!factories.has(type) && Object.hasOwn(LAZY_MODULES, type)) await LAZY_MODULES[type]!();
+  const f = factories.get(type);
+  if (!f) throw new Error(`vocoder '${type}' is not available in this build (available: ${vocoderTypes().join(', ')})`);
+  return f(ctx);
+}
+
+/** Pads with zeros or trims to exactly n samples. */
+export function fitLength(y: ArrayLike<number>, n: number): Float32Array {
+  const out = new Float32Array(n);
+  const m = Math.min(n, y.length);
+  for (let i = 0; i < m; i++) out[i] = y[i]!;
+  return out;
+}
+
+/** Fast Griffin-Lim from the mel pseudo-inverse (the fallback; no weights needed). */
+export class GriffinLimVocoder implements Vocoder {
+  readonly name = 'griffin-lim';
+  readonly sampleRate: number;
+  readonly hop: number;
+  constructor(
+    readonly mel: MelConfig = PRODIFF_MEL,
+    readonly iterations: number = GRIFFIN_LIM_DEFAULTS.iterations,
+  ) {
+    this.sampleRate = mel.sampleRate;
+    this.hop = mel.hop;
+  }
+
+  async synthesize(mel: Float32Array, frames: number): Promise<Float32Array> {
+    const nMels = this.mel.nMels;
+    if (mel.length !== frames * nMels) throw new Error(`griffin-lim: ${mel.length} mel values for ${frames} frames of ${nMels} bins`);
+    if (frames === 0) return new Float32Array(0);
+    // The inverse STFT of T frames covers (T - 1) * hop samples; the last hop is padded with zeros.
+    const y = frames > 1 ? griffinLim(melToLinear({ data: mel, frames, nMels }, this.mel), this.mel, { iterations: this.iterations }) : new Float64Array(0);
+    return fitLength(y, frames * this.hop);
+  }
+}
+
+registerVocoder('griffin-lim', async (ctx) => new GriffinLimVocoder(ctx.mel, ctx.options?.iterations));
