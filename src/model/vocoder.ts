@@ -37,7 +37,9 @@ const factories = new Map<string, VocoderFactory>();
  * Vocoder modules loaded on first use; each calls registerVocoder when imported. A new vocoder
  * adds one line here, e.g. `vocos: () => import('./vocos.js')`.
  */
-const LAZY_MODULES: Record<string, () => Promise<unknown>> = {};
+const LAZY_MODULES: Record<string, () => Promise<unknown>> = {
+  vocos: () => import('./vocos-vocoder.js'),
+};
 
 /** Makes a vocoder type available (the Vocos and HiFi-GAN modules call this). */
 export function registerVocoder(type: string, factory: VocoderFactory): void {

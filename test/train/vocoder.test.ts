@@ -1,6 +1,7 @@
 // Smoke test of vocoder GAN training: a tiny model trains a few steps on synthetic WAVs made here,
 // checkpoints, and resumes exactly; the CLI drives the same run; the exported generator runs.
 import { test } from 'node:test';
+import { createVocoder } from '../../src/model/vocoder.js';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -97,6 +98,14 @@ test('vocoder GAN training runs, checkpoints and resumes exactly; the exported g
     const s = await createSession(readFileSync(join(part, 'generator.onnx')), { threads: 1 });
     const out = await s.run({ mel: ortTensor('float32', new Float32Array(80 * 5).fill(-3), [1, 80, 5]) });
     assert.deepEqual(out.wav!.dims, [1, 4 * 256]);
+
+    // As a voice's vocoder: the registry loads it from generator.safetensors; output is frames * hop samples.
+    const voc = await createVocoder('vocos', { mel: PRODIFF_MEL, file: join(part, 'generator.safetensors'), threads: 1 });
+    const wav = await voc.synthesize(new Float32Array(5 * 80).fill(-3), 5);
+    assert.equal(wav.length, 5 * 256);
+    assert.ok(wav.every(Number.isFinite));
+    await voc.dispose?.();
+    await assert.rejects(createVocoder('vocos', { mel: PRODIFF_MEL, threads: 1 }), /needs a weights file/);
 
     // The CLI continues the same run (stored configuration) to step 6.
     const cliRun = join(root, 'cli');

@@ -1,0 +1,50 @@
+// The trained Vocos-style generator as a Vocoder: weights from `generator.safetensors` (written by
+// `prodiff train-vocoder`, config in its metadata), run as one ORT session.
+import { createSession, exportOnnx, ortTensor, ParamStore, readSafetensors, type ort } from '../engine/index.js';
+import { fitLength, registerVocoder, type Vocoder, type VocoderContext } from './vocoder.js';
+import { generatorGraph } from './vocoder-gan.js';
+import type { VocosConfig } from './vocos.js';
+
+export class VocosVocoder implements Vocoder {
+  readonly name = 'vocos';
+  private queue: Promise<unknown> = Promise.resolve();
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly cfg: VocosConfig,
+    readonly sampleRate: number,
+    readonly hop: number,
+  ) {}
+
+  static async load(ctx: VocoderContext): Promise<VocosVocoder> {
+    if (!ctx.file) throw new Error("vocoder 'vocos' needs a weights file (generator.safetensors)");
+    const meta = readSafetensors(ctx.file).metadata;
+    if (!meta.config) throw new Error(`${ctx.file}: no 'config' metadata (expected a generator written by prodiff train-vocoder)`);
+    const cfg = JSON.parse(meta.config) as VocosConfig;
+    if (cfg.mels !== ctx.mel.nMels) throw new Error(`${ctx.file}: the vocoder takes ${cfg.mels} mel bins, the voice makes ${ctx.mel.nMels}`);
+    const params = ParamStore.fromSafetensors(ctx.file);
+    const g = generatorGraph(cfg);
+    params.checkAgainst(g, ctx.file);
+    const session = await createSession(exportOnnx(g, { values: (n) => params.get(n).data }), { threads: ctx.threads ?? 2 });
+    return new VocosVocoder(session, cfg, ctx.mel.sampleRate, ctx.mel.hop);
+  }
+
+  synthesize(mel: Float32Array, frames: number): Promise<Float32Array> {
+    const run = async () => {
+      const M = this.cfg.mels;
+      // [frames, mels] -> [1, mels, frames]
+      const x = new Float32Array(M * frames);
+      for (let t = 0; t < frames; t++) for (let m = 0; m < M; m++) x[m * frames + t] = mel[t * M + m]!;
+      const r = await this.session.run({ mel: ortTensor('float32', x, [1, M, frames]) });
+      return fitLength(r.wav!.data as Float32Array, frames * this.hop);
+    };
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+registerVocoder('vocos', (ctx) => VocosVocoder.load(ctx));
