@@ -1,12 +1,9 @@
+import { runTorchBench } from './common.js';
 // Acoustic-model benchmark: paper-size ProDiff (hidden 256, 4 encoder layers, 20 x 256 denoiser),
 // random weights, one utterance of `frames` frames: encoder + duration predictor, frame adaptor,
 // one denoiser step (median), the 2-step total and its real-time factor. With PyTorch available,
 // the same denoiser through ../shared/bench/torch_diffnet.py for the ratio.
 // Usage: npm run bench:acoustic -- [--frames 200] [--phones 60] [--threads 2] [--reps 10] [--json] [--no-torch]
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ortTensor, ParamStore, Rng } from '../src/engine/index.js';
 import { buildAdaptorGraph, buildDenoiseStepGraph, buildEncoderGraph, PAPER_DENOISER, sessionFor, vpsdeSchedule, type ProDiffConfig } from '../src/model/index.js';
@@ -84,23 +81,13 @@ const result: Record<string, unknown> = {
   denoiser_call_ms: +callMs.toFixed(3), two_step_ms: +totalMs.toFixed(3), rtf: +(totalMs / 1000 / audioS).toFixed(5),
 };
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, existsSync(resolve(here, '../package.json')) ? '..' : '../..');
-const torchScript = resolve(root, '../shared/bench/torch_diffnet.py');
-if (!a['no-torch'] && existsSync(torchScript)) {
-  for (const py of ['/usr/bin/python3', 'python3']) {
-    try {
-      const d = cfg.denoiser;
-      const args = [torchScript, '--batch', '1', '--frames', String(T), '--channels', String(d.residualChannels), '--layers', String(d.residualLayers),
-        '--cond', String(d.condChannels), '--mels', '80', '--dilation-cycle', String(d.dilationCycle), '--threads', String(threads), '--steps', String(reps)];
-      const out = execFileSync(py, args, { encoding: 'utf-8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n').pop()!;
-      const torch = JSON.parse(out) as { forward_ms: number };
-      result.torch_denoiser_call_ms = torch.forward_ms;
-      result.denoiser_ratio = +(callMs / torch.forward_ms).toFixed(3);
-      break;
-    } catch {
-      /* try the next interpreter */
-    }
+if (!a['no-torch']) {
+  const d = cfg.denoiser;
+  const torch = runTorchBench('torch_diffnet.py', ['--batch', '1', '--frames', String(T), '--channels', String(d.residualChannels), '--layers', String(d.residualLayers),
+    '--cond', String(d.condChannels), '--mels', '80', '--dilation-cycle', String(d.dilationCycle), '--threads', String(threads), '--steps', String(reps)])?.pop();
+  if (torch) {
+    result.torch_denoiser_call_ms = torch.forward_ms;
+    result.denoiser_ratio = +(callMs / (torch.forward_ms as number)).toFixed(3);
   }
 }
 

@@ -3,11 +3,8 @@
 // PyTorch is importable. Usage: npm run bench:engine -- [--batch 8] [--frames 200] [--channels 128]
 //   [--layers 8] [--cond 128] [--mels 80] [--dilation-cycle 4] [--threads 2] [--steps 8]
 //   [--profile PREFIX] [--json]
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runTorchBench } from './common.js';
 import { createSession, exportOnnx, Graph, op, ortTensor, ParamStore, Rng, schedules, Trainer, type TrainerSpec } from '../src/engine/index.js';
 import { denoiser, type DenoiserConfig } from '../src/model/denoiser.js';
 import { Scope } from '../src/nn/index.js';
@@ -101,27 +98,18 @@ const result: Record<string, unknown> = {
   forward_ms: +fwdMs.toFixed(2),
 };
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, existsSync(resolve(here, '../package.json')) ? '..' : '../..');
-const torchScript = resolve(root, '../shared/bench/torch_diffnet.py');
-if (!a['no-torch'] && existsSync(torchScript)) {
-  // Debian's python3-torch installs for /usr/bin/python3, which need not be the python3 on PATH.
-  for (const py of ['/usr/bin/python3', 'python3']) {
-    try {
-      const args = [torchScript, '--batch', String(B), '--frames', String(T), '--channels', String(cfg.residualChannels), '--layers', String(cfg.residualLayers),
-        '--cond', String(cfg.condChannels), '--mels', String(cfg.mels), '--dilation-cycle', String(cfg.dilationCycle), '--threads', String(threads), '--steps', String(steps)];
-      const out = execFileSync(py, args, { encoding: 'utf-8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n').pop()!;
-      const torch = JSON.parse(out) as { train_step_ms: number; forward_ms: number; engine: string; params: number };
-      result.torch_engine = torch.engine;
-      result.torch_params = torch.params;
-      result.torch_train_step_ms = torch.train_step_ms;
-      result.torch_forward_ms = torch.forward_ms;
-      result.train_step_ratio = +(trainMs / torch.train_step_ms).toFixed(3);
-      result.forward_ratio = +(fwdMs / torch.forward_ms).toFixed(3);
-      break;
-    } catch {
-      /* try the next interpreter */
-    }
+if (!a['no-torch']) {
+  const torch = runTorchBench('torch_diffnet.py', ['--batch', String(B), '--frames', String(T), '--channels', String(cfg.residualChannels), '--layers', String(cfg.residualLayers),
+    '--cond', String(cfg.condChannels), '--mels', String(cfg.mels), '--dilation-cycle', String(cfg.dilationCycle), '--threads', String(threads), '--steps', String(steps)])?.pop() as
+    | { train_step_ms: number; forward_ms: number; engine: string; params: number }
+    | undefined;
+  if (torch) {
+    result.torch_engine = torch.engine;
+    result.torch_params = torch.params;
+    result.torch_train_step_ms = torch.train_step_ms;
+    result.torch_forward_ms = torch.forward_ms;
+    result.train_step_ratio = +(trainMs / torch.train_step_ms).toFixed(3);
+    result.forward_ratio = +(fwdMs / torch.forward_ms).toFixed(3);
   }
 }
 if (result.torch_train_step_ms === undefined) result.torch = 'not available (install python3-torch and keep ../shared/bench beside the checkout)';

@@ -1,6 +1,7 @@
 // Benchmark: Griffin-Lim vocoder (log-mel -> NNLS linear magnitude -> fast Griffin-Lim, 32 iterations)
 // on 5 s of a synthetic voiced signal. Prints the real-time factor (seconds of compute per second
 // of audio); with --json, one JSON object on the last line. --iterations N overrides the count.
+import { glideSignal } from './common.js';
 import { logMel, PRODIFF_MEL } from '../src/audio/mel.js';
 import { melToWaveGriffinLim, melToLinear, spectralConvergence } from '../src/audio/griffinlim.js';
 
@@ -9,16 +10,7 @@ const itArg = process.argv.indexOf('--iterations');
 const iterations = itArg > 0 ? Number(process.argv[itArg + 1]) : 32;
 const seconds = 5;
 const sr = PRODIFF_MEL.sampleRate;
-const n = sr * seconds;
-const y = new Float64Array(n);
-let phase = 0;
-for (let i = 0; i < n; i++) {
-  const f0 = 140 + 30 * Math.sin((2 * Math.PI * 0.7 * i) / sr);
-  phase += (2 * Math.PI * f0) / sr;
-  let v = 0;
-  for (let h = 1; h <= 20; h++) v += Math.sin(h * phase) / h;
-  y[i] = 0.15 * v;
-}
+const y = glideSignal(seconds, sr);
 const mel = logMel(y);
 melToWaveGriffinLim(mel, PRODIFF_MEL, { iterations: 2 }); // warm-up
 const runs = 3;

@@ -11,7 +11,7 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createSession, ortTensor } from '../src/engine/index.js';
 import { loadAudio } from '../src/audio/resample.js';
-import { logMel, PRODIFF_MEL, type LogMel } from '../src/audio/mel.js';
+import { logMel, type LogMel } from '../src/audio/mel.js';
 import { melToWaveGriffinLim } from '../src/audio/griffinlim.js';
 import { writeWav } from '../src/audio/wav.js';
 import { readRunConfig } from '../src/train/vocoder.js';

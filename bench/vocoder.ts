@@ -7,11 +7,8 @@
 //   [--profile PREFIX] [--json]
 // With --json the last line is one JSON object (`rtf` = this generator, `griffin_lim_rtf`,
 // `torch_vocos_rtf`, `torch_hifigan_rtf`).
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { glideSignal, runTorchBench } from './common.js';
 import { loadavg } from 'node:os';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createSession, exportOnnx, Graph, ortTensor, ParamStore, Rng } from '../src/engine/index.js';
 import { logMel, PRODIFF_MEL } from '../src/audio/mel.js';
@@ -41,16 +38,7 @@ const runs = Number(a.runs);
 const sr = PRODIFF_MEL.sampleRate;
 
 // A fixed voiced test signal (glide with harmonics), and its ProDiff log-mel.
-const n = Math.round(seconds * sr);
-const y = new Float64Array(n);
-let phase = 0;
-for (let i = 0; i < n; i++) {
-  const f0 = 140 + 30 * Math.sin((2 * Math.PI * 0.7 * i) / sr);
-  phase += (2 * Math.PI * f0) / sr;
-  let v = 0;
-  for (let h = 1; h <= 20; h++) v += Math.sin(h * phase) / h;
-  y[i] = 0.15 * v;
-}
+const y = glideSignal(seconds, sr);
 const mel = logMel(y);
 const T = mel.frames;
 const melCF = new Float32Array(cfg.mels * T);
@@ -113,31 +101,18 @@ if (!a['no-griffin-lim']) {
   result.griffin_lim_rtf = +(glSec / seconds).toFixed(5);
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, existsSync(resolve(here, '../package.json')) ? '..' : '../..');
-const torchScript = resolve(root, '../shared/bench/torch_vocoders.py');
-if (!a['no-torch'] && existsSync(torchScript)) {
-  // Debian's python3-torch installs for /usr/bin/python3, which need not be the python3 on PATH.
-  for (const py of ['/usr/bin/python3', 'python3']) {
-    try {
-      const args = [torchScript, '--threads', String(threads), '--seconds', String(seconds),
-        '--vocos-dim', String(cfg.dim), '--vocos-inter', String(cfg.intermediate), '--vocos-layers', String(cfg.layers)];
-      const lines = execFileSync(py, args, { encoding: 'utf-8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n');
-      for (const line of lines) {
-        const r = JSON.parse(line) as { model: string; engine: string; params: number; rtf: number };
-        result.torch_engine = r.engine;
-        if (r.model === 'vocos') {
-          result.torch_vocos_rtf = r.rtf;
-          result.torch_vocos_params = r.params;
-        } else if (r.model === 'hifigan-v1') result.torch_hifigan_rtf = r.rtf;
-      }
-      if (result.torch_vocos_rtf) result.rtf_ratio_vs_torch = +((result.rtf as number) / (result.torch_vocos_rtf as number)).toFixed(3);
-      break;
-    } catch {
-      /* try the next interpreter */
-    }
+if (!a['no-torch']) {
+  const lines = runTorchBench('torch_vocoders.py', ['--threads', String(threads), '--seconds', String(seconds),
+    '--vocos-dim', String(cfg.dim), '--vocos-inter', String(cfg.intermediate), '--vocos-layers', String(cfg.layers)]);
+  for (const r of lines ?? []) {
+    result.torch_engine = r.engine;
+    if (r.model === 'vocos') {
+      result.torch_vocos_rtf = r.rtf;
+      result.torch_vocos_params = r.params;
+    } else if (r.model === 'hifigan-v1') result.torch_hifigan_rtf = r.rtf;
   }
-  if (result.torch_vocos_rtf === undefined) result.torch = 'not available (install python3-torch and keep ../shared/bench beside the checkout)';
+  if (result.torch_vocos_rtf) result.rtf_ratio_vs_torch = +((result.rtf as number) / (result.torch_vocos_rtf as number)).toFixed(3);
+  else result.torch = 'not available (install python3-torch and keep ../shared/bench beside the checkout)';
 }
 
 const out = [

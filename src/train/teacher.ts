@@ -97,7 +97,7 @@ export interface TeacherRunOptions {
   log?: (line: string) => void;
 }
 
-async function validate(trainer: Trainer, data: CacheDataset, items: LoadedUtterance[], cfg: ProDiffConfig, N: number, speakers: boolean): Promise<Record<string, number>> {
+async function validate(trainer: Trainer, items: LoadedUtterance[], cfg: ProDiffConfig, N: number, speakers: boolean): Promise<Record<string, number>> {
   // Fixed t and noise for validation, so values are comparable across steps.
   const rng = new Rng(987654);
   const sums: Record<string, number> = {};
@@ -110,7 +110,6 @@ async function validate(trainer: Trainer, data: CacheDataset, items: LoadedUtter
     for (const [k, v] of Object.entries(r.metrics)) sums[k] = (sums[k] ?? 0) + v;
     count++;
   }
-  void data;
   return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / Math.max(1, count)]));
 }
 
@@ -165,7 +164,7 @@ export async function trainTeacher(o: TeacherRunOptions): Promise<void> {
       run.log({ step: r.step, loss: r.loss, grad_norm: r.gradNorm, lr: r.lr, ms: Math.round(ms), batch: items.length, frames: T, ...r.metrics });
       bar.update(r.step, `loss ${r.loss.toFixed(4)} l1 ${(r.metrics.l1 ?? 0).toFixed(4)}`);
       if (r.step % validEvery === 0 && validItems.length > 0) {
-        const v = await validate(trainer, data, validItems, cfg, N, speakers);
+        const v = await validate(trainer, validItems, cfg, N, speakers);
         run.log({ step: r.step, valid: v });
         log(`\nstep ${r.step}: valid loss ${v.loss!.toFixed(4)}`);
         writeLossPlots(run, 'teacher');
