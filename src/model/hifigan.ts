@@ -214,6 +214,9 @@ export function convertHifiganCheckpoint(path: string, config?: HifiganConfig): 
   if (root instanceof Map && root.has('generator')) sd = root.get('generator');
   const tensors = collectTensors(sd);
   if (tensors.size === 0) throw new CheckpointError(path, 'no tensors found');
+  if (!tensors.has('conv_pre.weight_v') && !tensors.has('conv_pre.weight')) {
+    throw new CheckpointError(path, "no 'conv_pre.weight_v' or 'conv_pre.weight': not a HiFi-GAN generator checkpoint (expected {'generator': state_dict})");
+  }
   const params = foldGeneratorState(tensors, path);
   const cfg = config ?? inferHifiganConfig(params, path);
   validateHifiganConfig(cfg, path);

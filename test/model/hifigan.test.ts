@@ -79,3 +79,26 @@ test("hifigan: registered as a vocoder type; needs a weights file", async () => 
   assert.ok(vocoderTypes().includes('hifigan'));
   await assert.rejects(createVocoder('hifigan', { mel: PRODIFF_MEL }), /weights file/);
 });
+
+test('hifigan: prodiff convert --hifigan (CLI), and a clear error for other checkpoints', async () => {
+  const { run } = await import('../../src/cli/convert.js');
+  const dir = mkdtempSync(join(tmpdir(), 'hifigan-cli-'));
+  const write = process.stdout.write;
+  const errWrite = process.stderr.write;
+  let err = '';
+  try {
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    process.stderr.write = ((s: string) => { err += s; return true; }) as typeof process.stderr.write;
+    const out = join(dir, 'g.safetensors');
+    assert.equal(await run(['--hifigan', join(FIXTURES, 'hifigan_tiny_2.pt'), out, '--config', join(FIXTURES, 'hifigan_tiny_2.json')]), 0);
+    const cfg = JSON.parse(readSafetensors(out).metadata.config!) as { resblock: number; upsampleRates: number[] };
+    assert.equal(cfg.resblock, 2);
+    assert.deepEqual(cfg.upsampleRates, [4, 2]);
+    assert.equal(await run(['--hifigan', join(FIXTURES, 'prodiff_tiny_zip.ckpt'), join(dir, 'x.safetensors')]), 1);
+    assert.match(err, /not a HiFi-GAN generator/);
+  } finally {
+    process.stdout.write = write;
+    process.stderr.write = errWrite;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
