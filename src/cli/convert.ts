@@ -12,7 +12,8 @@ const USAGE = `usage: prodiff convert CHECKPOINT.ckpt OUT.safetensors [options]
   --f0-mean HZ       training-set f0 mean (train_f0s_mean_std.npy), when no config has it
   --f0-std HZ        training-set f0 standard deviation
   --num-heads N      attention heads (shapes cannot tell; official 2)
-  --no-teacher       leave out a student checkpoint's teacher denoiser`;
+  --no-teacher       leave out a student checkpoint's teacher denoiser
+       prodiff convert --hifigan GENERATOR.pt OUT.safetensors [--config config.json]  (official HiFi-GAN generator)`;
 
 /** Top-level `key: scalar` lines of a YAML file (enough for the official config.yaml's numbers and flags). */
 export function readFlatYaml(text: string): Record<string, unknown> {
@@ -36,6 +37,7 @@ export function readFlatYaml(text: string): Record<string, unknown> {
 }
 
 export async function run(args: string[]): Promise<number> {
+  if (args.includes('--hifigan')) return (await import('./convert-hifigan.js')).run(args);
   if (args.includes('--help') || args.includes('-h')) { process.stdout.write(`${USAGE}\n`); return 0; }
   let p;
   try {

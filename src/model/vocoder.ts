@@ -39,6 +39,7 @@ const factories = new Map<string, VocoderFactory>();
  */
 const LAZY_MODULES: Record<string, () => Promise<unknown>> = {
   vocos: () => import('./vocos-vocoder.js'),
+  hifigan: () => import('./hifigan.js'),
 };
 
 /** Makes a vocoder type available (the Vocos and HiFi-GAN modules call this). */
