@@ -41,3 +41,17 @@ export function glideSignal(seconds: number, sampleRate: number): Float64Array {
   }
   return y;
 }
+
+/** Times `fn` `count` times after `warmup` untimed calls: median and minimum in milliseconds. */
+export async function timeRuns(fn: () => unknown, count: number, warmup = 2): Promise<{ median: number; min: number }> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((x, y) => x - y);
+  const k = times.length >> 1;
+  return { median: times.length % 2 ? times[k]! : (times[k - 1]! + times[k]!) / 2, min: times[0]! };
+}

@@ -4,7 +4,7 @@
 //   [--layers 8] [--cond 128] [--mels 80] [--dilation-cycle 4] [--threads 2] [--steps 8]
 //   [--profile PREFIX] [--json]
 import { parseArgs } from 'node:util';
-import { runTorchBench } from './common.js';
+import { runTorchBench, timeRuns } from './common.js';
 import { createSession, exportOnnx, Graph, op, ortTensor, ParamStore, Rng, schedules, Trainer, type TrainerSpec } from '../src/engine/index.js';
 import { denoiser, type DenoiserConfig } from '../src/model/denoiser.js';
 import { Scope } from '../src/nn/index.js';
@@ -50,19 +50,7 @@ const spec: TrainerSpec = {
   session: { threads, ...(a.profile ? { profilePrefix: a.profile } : {}) },
 };
 
-async function timed(fn: () => Promise<unknown>, count: number): Promise<number> {
-  await fn();
-  await fn();
-  const times: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
-  }
-  times.sort((x, y) => x - y);
-  const mid = times.length >> 1;
-  return times.length % 2 ? times[mid]! : (times[mid - 1]! + times[mid]!) / 2;
-}
+const timed = async (fn: () => unknown, count: number): Promise<number> => (await timeRuns(fn, count)).median;
 
 const rng = new Rng(0);
 const pg = new Graph();

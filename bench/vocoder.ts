@@ -7,7 +7,7 @@
 //   [--profile PREFIX] [--json]
 // With --json the last line is one JSON object (`rtf` = this generator, `griffin_lim_rtf`,
 // `torch_vocos_rtf`, `torch_hifigan_rtf`).
-import { glideSignal, runTorchBench } from './common.js';
+import { glideSignal, runTorchBench, timeRuns } from './common.js';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createSession, exportOnnx, Graph, ortTensor, ParamStore, Rng } from '../src/engine/index.js';
@@ -15,6 +15,7 @@ import { logMel, PRODIFF_MEL } from '../src/audio/mel.js';
 import { melToWaveGriffinLim } from '../src/audio/griffinlim.js';
 import { vocosGenerator, VOCOS_SMALL, type VocosConfig } from '../src/model/vocos.js';
 import { Scope } from '../src/nn/index.js';
+import { melChannelsFirst } from '../src/model/vocoder.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -41,26 +42,14 @@ const sr = PRODIFF_MEL.sampleRate;
 const y = glideSignal(seconds, sr);
 const mel = logMel(y);
 const T = mel.frames;
-const melCF = new Float32Array(cfg.mels * T);
-for (let t = 0; t < T; t++) for (let m = 0; m < cfg.mels; m++) melCF[m * T + t] = mel.data[t * cfg.mels + m]!;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((p, q) => p - q);
-  const k = s.length >> 1;
-  return s.length % 2 ? s[k]! : (s[k - 1]! + s[k]!) / 2;
-}
+const melCF = melChannelsFirst(mel.data, T, cfg.mels);
 
 let lastMin = 0;
-async function timed(fn: () => Promise<unknown> | unknown, count: number): Promise<number> {
-  await fn();
-  const times: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
-  }
-  lastMin = Math.min(...times) / 1000;
-  return median(times) / 1000;
+/** Median seconds of `count` timed calls after one warm-up (the minimum is kept in lastMin). */
+async function timed(fn: () => unknown, count: number): Promise<number> {
+  const t = await timeRuns(fn, count, 1);
+  lastMin = t.min / 1000;
+  return t.median / 1000;
 }
 
 // The generator as an inference graph (weights as initializers, B and T symbolic).

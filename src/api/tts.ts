@@ -7,6 +7,7 @@
 // One set of ONNX Runtime sessions per instance, reused by every call; calls on one instance are
 // serialised sentence by sentence, so concurrent calls are safe (and interleave fairly).
 import { AcousticModel } from '../model/inference.js';
+import { Serial } from '../util/serial.js';
 import { createVocoder, fitLength, type Vocoder } from '../model/vocoder.js';
 import { textToSentences, type TextToPhonesResult } from '../text/frontend.js';
 import type { Lexicon } from '../text/g2p.js';
@@ -140,7 +141,7 @@ function mapPhones(s: TextToPhonesResult, voice: LoadedVoice): TextToPhonesResul
 }
 
 export class ProDiffTTS {
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly serial = new Serial();
   private readonly vocoders = new Map<string, Promise<Vocoder>>();
 
   private constructor(
@@ -201,9 +202,7 @@ export class ProDiffTTS {
 
   /** Runs fn after every earlier call on this instance has finished its current sentence. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.serial.run(fn);
   }
 
   private async vocoderFor(v: string | Vocoder | undefined): Promise<Vocoder> {

@@ -56,7 +56,6 @@ export class PyGlobal {
   }
 }
 
-const MARK = Symbol('mark');
 const tuple = (items: unknown[]): readonly unknown[] => Object.freeze(items);
 
 function intFromBytes(b: Uint8Array): number | bigint {

@@ -7,7 +7,8 @@
 import { loadTorchFile, collectTensors, CheckpointError, type TorchTensor } from '../checkpoint/torch.js';
 import { createSession, exportOnnx, Graph, op, ortTensor, ParamStore, readSafetensors, writeSafetensors, type ort, type Tensor } from '../engine/index.js';
 import { conv1d, Scope } from '../nn/index.js';
-import { fitLength, registerVocoder, type Vocoder, type VocoderContext } from './vocoder.js';
+import { Serial } from '../util/serial.js';
+import { fitLength, melChannelsFirst, registerVocoder, type Vocoder, type VocoderContext } from './vocoder.js';
 
 export interface HifiganConfig {
   /** Mel bins of the input. */
@@ -238,7 +239,7 @@ export function convertHifiganCheckpointFile(input: string, output: string, conf
 
 export class HifiganVocoder implements Vocoder {
   readonly name = 'hifigan';
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly serial = new Serial();
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly cfg: HifiganConfig,
@@ -276,17 +277,12 @@ export class HifiganVocoder implements Vocoder {
   }
 
   synthesize(mel: Float32Array, frames: number): Promise<Float32Array> {
-    const run = async () => {
+    return this.serial.run(async () => {
       const M = this.cfg.mels;
       if (mel.length !== frames * M) throw new Error(`hifigan: ${mel.length} mel values for ${frames} frames of ${M} bins`);
       if (frames === 0) return new Float32Array(0);
-      const x = new Float32Array(M * frames);
-      for (let t = 0; t < frames; t++) for (let m = 0; m < M; m++) x[m * frames + t] = mel[t * M + m]! * this.melScale;
-      return fitLength(await this.generate(x, frames), frames * this.hop);
-    };
-    const p = this.queue.then(run, run);
-    this.queue = p.catch(() => undefined);
-    return p;
+      return fitLength(await this.generate(melChannelsFirst(mel, frames, M, this.melScale), frames), frames * this.hop);
+    });
   }
 
   async dispose(): Promise<void> {

@@ -59,6 +59,13 @@ export async function createVocoder(type: string, ctx: VocoderContext): Promise<
   return f(ctx);
 }
 
+/** log-mel [frames, mels] (ProDiff's layout) -> [mels, frames] (a generator's [1, mels, T] input), times `scale`. */
+export function melChannelsFirst(mel: Float32Array, frames: number, mels: number, scale = 1): Float32Array {
+  const x = new Float32Array(mels * frames);
+  for (let t = 0; t < frames; t++) for (let m = 0; m < mels; m++) x[m * frames + t] = mel[t * mels + m]! * scale;
+  return x;
+}
+
 /** Pads with zeros or trims to exactly n samples. */
 export function fitLength(y: ArrayLike<number>, n: number): Float32Array {
   const out = new Float32Array(n);

@@ -1,13 +1,14 @@
 // The trained Vocos-style generator as a Vocoder: weights from `generator.safetensors` (written by
 // `prodiff train-vocoder`, config in its metadata), run as one ORT session.
 import { createSession, exportOnnx, ortTensor, ParamStore, readSafetensors, type ort } from '../engine/index.js';
-import { fitLength, registerVocoder, type Vocoder, type VocoderContext } from './vocoder.js';
+import { Serial } from '../util/serial.js';
+import { fitLength, melChannelsFirst, registerVocoder, type Vocoder, type VocoderContext } from './vocoder.js';
 import { generatorGraph } from './vocoder-gan.js';
 import type { VocosConfig } from './vocos.js';
 
 export class VocosVocoder implements Vocoder {
   readonly name = 'vocos';
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly serial = new Serial();
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly cfg: VocosConfig,
@@ -29,17 +30,11 @@ export class VocosVocoder implements Vocoder {
   }
 
   synthesize(mel: Float32Array, frames: number): Promise<Float32Array> {
-    const run = async () => {
-      const M = this.cfg.mels;
-      // [frames, mels] -> [1, mels, frames]
-      const x = new Float32Array(M * frames);
-      for (let t = 0; t < frames; t++) for (let m = 0; m < M; m++) x[m * frames + t] = mel[t * M + m]!;
-      const r = await this.session.run({ mel: ortTensor('float32', x, [1, M, frames]) });
+    return this.serial.run(async () => {
+      const x = melChannelsFirst(mel, frames, this.cfg.mels);
+      const r = await this.session.run({ mel: ortTensor('float32', x, [1, this.cfg.mels, frames]) });
       return fitLength(r.wav!.data as Float32Array, frames * this.hop);
-    };
-    const p = this.queue.then(run, run);
-    this.queue = p.catch(() => undefined);
-    return p;
+    });
   }
 
   async dispose(): Promise<void> {

@@ -30,7 +30,6 @@ export const VOCOS_BASE: VocosConfig = { mels: 80, dim: 512, intermediate: 1536,
 
 /** Vocos initialises conv and linear weights from N(0, 0.02) (truncated) with zero biases. */
 const W_INIT = { kind: 'normal', std: 0.02 } as const;
-const ZERO = { kind: 'zeros' } as const;
 
 export interface VocosOutputs {
   /** Waveform [B, (T - 1) * hop]. */

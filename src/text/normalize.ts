@@ -11,7 +11,7 @@
 // - inline phones written as {HH AH0 L OW1} are passed through untouched;
 // - whitespace is collapsed to single spaces; line breaks are kept as single "\n" (they are
 //   sentence boundaries for splitSentences).
-import { cardinal, decimal, digitsToWords, ordinal, ordinalize, year, MAX_CARDINAL_DIGITS } from './numbers.js';
+import { cardinal, decimal, digitsToWords, ordinal, ordinalize, year } from './numbers.js';
 
 export interface NormalizeOptions {
   /**
