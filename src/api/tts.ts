@@ -38,7 +38,10 @@ export interface LoadOptions extends ResolveOptions {
 }
 
 export interface SynthesizeOptions {
-  /** Denoiser steps; must be the model's own (the voice's inference.steps). */
+  /**
+   * Denoiser calls: default the voice's own (inference.steps, what the model was distilled for);
+   * any divisor of the schedule's teacher steps runs the naive DDIM path instead.
+   */
   steps?: number;
   /** Speaking rate: 2 is twice as fast (duration scale = length_scale / speed). */
   speed?: number;
@@ -235,8 +238,10 @@ export class ProDiffTTS {
     check('energy', o.energy, 0, 10);
     check('sentenceSilence', o.sentenceSilence, 0, 10);
     if (o.seed !== undefined && !(Number.isInteger(o.seed) && o.seed >= 0 && o.seed <= 0xffffffff)) throw new TTSInputError(`seed must be an integer in [0, 2^32) (got ${String(o.seed)})`);
-    if (o.steps !== undefined && o.steps !== this.voice.config.schedule.timesteps) {
-      throw new TTSInputError(`steps ${String(o.steps)}: this voice's model runs ${this.voice.config.schedule.timesteps} steps (a ${this.voice.config.schedule.timescale > 1 ? 'distilled student' : 'teacher'}); other step counts need another model`);
+    const N = this.voice.config.schedule.teacher_steps;
+    if (o.steps !== undefined && !(Number.isInteger(o.steps) && o.steps >= 1 && N % o.steps === 0)) {
+      const divisors = Array.from({ length: N }, (_, k) => k + 1).filter((d) => N % d === 0);
+      throw new TTSInputError(`steps ${String(o.steps)}: this voice's schedule has ${N} teacher steps, so steps must be one of ${divisors.join(', ')} (the model's own is ${this.voice.config.schedule.timesteps})`);
     }
     let speaker: number | undefined;
     if (o.speaker !== undefined) {
@@ -248,6 +253,7 @@ export class ProDiffTTS {
       if (!(Number.isInteger(speaker) && speaker! >= 0 && speaker! < this.voice.config.num_speakers)) throw new TTSInputError(`speaker ${String(o.speaker)} out of range [0, ${this.voice.config.num_speakers - 1}]`);
     }
     return {
+      steps: o.steps,
       durationScale: o.durationScale ?? inf.length_scale / (o.speed ?? 1),
       pitchShift: o.pitch ?? inf.pitch_shift ?? 0,
       energyScale: o.energy ?? inf.energy_scale ?? 1,
@@ -286,6 +292,7 @@ export class ProDiffTTS {
         const t0 = performance.now();
         const r = await this.acoustic.synthesize(s.ids, {
           durationScale: c.durationScale, pitchShift: c.pitchShift, energyScale: c.energyScale, seed: (c.seed + i) >>> 0,
+          ...(c.steps !== undefined ? { steps: c.steps } : {}),
           ...(c.speaker !== undefined ? { speaker: c.speaker } : {}),
         });
         const t1 = performance.now();

@@ -15,7 +15,8 @@ options:
   -o, --output FILE        WAV file to write (atomically); '-' writes the WAV to standard output
   --text-file FILE         read the text from FILE ('-' = standard input)
   --voice NAME|DIR         voice name (see 'prodiff voices') or a voice directory (with a /, e.g. ./my-voice)
-  --steps N                denoiser steps (must be the voice's model's own)
+  --steps N                denoiser steps (default the voice's own; other divisors of the
+                           teacher's steps run naive DDIM)
   --speed X                speaking rate (1.2 = 20% faster); duration scale = length_scale / X
   --length-scale X         duration multiplier (> 1 slower); overrides --speed
   --pitch SEMITONES        pitch shift

@@ -38,6 +38,12 @@ export interface SynthesisOptions {
    * Replaces the predicted durations (durationScale is then ignored).
    */
   mel2ph?: ArrayLike<number | bigint>;
+  /**
+   * Denoiser calls for this utterance: any divisor of the teacher's N. The model's own count uses
+   * its own sampler; any other count runs DDIM over every (N / steps)-th teacher step - the naive
+   * fewer/more-steps path, which a distilled student was not trained for.
+   */
+  steps?: number;
 }
 
 export interface SynthesisResult {
@@ -81,6 +87,22 @@ export class AcousticModel {
     return { encoder: bytes(this.graphs.encoder), adaptor: bytes(this.graphs.adaptor), denoiser: bytes(this.graphs.denoiser) };
   }
 
+  /** Denoiser step counts this model can run: the divisors of the teacher's N. */
+  supportedSteps(): number[] {
+    const N = this.options.teacherSteps;
+    return Array.from({ length: N }, (_, i) => i + 1).filter((s) => N % s === 0);
+  }
+
+  private samplerPlan(steps: number | undefined): { steps: number[]; sampler: 'ddpm' | 'ddim' } {
+    const own = this.options.numSteps;
+    if (steps === undefined || steps === own) return { steps: samplerSteps(own, this.options.timescale), sampler: this.options.sampler ?? 'ddpm' };
+    const N = this.options.teacherSteps;
+    if (!(Number.isInteger(steps) && steps >= 1 && N % steps === 0)) {
+      throw new Error(`synthesize: steps ${String(steps)}: this model's schedule has ${N} teacher steps, so steps must divide ${N} (${this.supportedSteps().join(', ')})`);
+    }
+    return { steps: samplerSteps(steps, N / steps), sampler: 'ddim' };
+  }
+
   async synthesize(phoneIds: number[], o: SynthesisOptions = {}): Promise<SynthesisResult> {
     if (phoneIds.length === 0) throw new Error('synthesize: no phones');
     if (phoneIds.some((p) => !Number.isInteger(p) || p <= 0 || p >= this.cfg.fs2.vocabSize)) throw new Error(`synthesize: phone ids must be integers in [1, ${this.cfg.fs2.vocabSize - 1}]`);
@@ -106,10 +128,10 @@ export class AcousticModel {
     const adaptorMs = performance.now() - t0;
     const M = this.cfg.mels;
     const cond = { data: ad.cond!.data as Float32Array, shape: [1, this.cfg.fs2.hidden, lr.frames] };
-    const steps = samplerSteps(this.options.numSteps, this.options.timescale);
+    const { steps, sampler } = this.samplerPlan(o.steps);
     const noise = seededNoise(o.seed ?? 0, M * lr.frames);
     t0 = performance.now();
-    const res = this.options.sampler === 'ddim'
+    const res = sampler === 'ddim'
       ? await runDdimSampler(this.sessions.denoiser, this.schedule, cond, M, steps, noise.init)
       : await runSampler(this.sessions.denoiser, cond, M, steps, noise);
     const denoiserMs = performance.now() - t0;

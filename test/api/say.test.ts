@@ -13,6 +13,7 @@ import { phoneTimings, wordTimings } from '../../src/api/timestamps.js';
 import { loadVoice, makeRandomVoice, packageVoice, parseVoiceConfig, readVoiceConfig, TINY_HPARAMS, VoiceError, writeRandomModel } from '../../src/voice/index.js';
 import { readSafetensors, writeSafetensors } from '../../src/engine/safetensors.js';
 import { repoRoot } from '../golden.js';
+import { AcousticModel } from '../../src/model/inference.js';
 
 const CLI = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 let tmp: string;
@@ -155,6 +156,21 @@ test('multi-speaker voices: speaker by id or name; abort between sentences', asy
   assert.deepEqual(seen, [0]);
 });
 
+test('steps: the voice default; other divisors of N run the naive DDIM path', async () => {
+  const own = await tts.synthesize('Hello there.', { seed: 2 });
+  assert.deepEqual((await tts.synthesize('Hello there.', { seed: 2, steps: 4 })).mel, own.mel);
+  const two = await tts.synthesize('Hello there.', { seed: 2, steps: 2 });
+  const one = await tts.synthesize('Hello there.', { seed: 2, steps: 1 });
+  assert.equal(two.frames, own.frames);
+  assert.notDeepEqual(two.mel, own.mel);
+  assert.notDeepEqual(one.mel, two.mel);
+  // The same as a 2-step DDIM model over every second step of the 4-step schedule.
+  const v = loadVoice({ dir: voiceDir });
+  const naive = await AcousticModel.create(v.model.cfg, v.model.params, { teacherSteps: 4, numSteps: 2, timescale: 2, sampler: 'ddim', threads: 1 });
+  const direct = await naive.synthesize(v.vocab.encode(tts.phonemize('Hello there.').sentences[0]!.phones), { seed: 2 });
+  assert.deepEqual(direct.mel, two.mel);
+});
+
 test('bad input through the API: clear TTSInputErrors', async () => {
   const bad = async (text: string, o: object, re: RegExp) => assert.rejects(tts.synthesize(text, o), (e: Error) => e instanceof TTSInputError && re.test(e.message));
   await bad('', {}, /no text/);
@@ -163,7 +179,7 @@ test('bad input through the API: clear TTSInputErrors', async () => {
   await bad('a'.repeat(200_000), {}, /too long: 200000 characters/);
   await bad('Hi.', { speed: 0 }, /speed/);
   await bad('Hi.', { pitch: Number.NaN }, /pitch/);
-  await bad('Hi.', { steps: 3 }, /runs 4 steps/);
+  await bad('Hi.', { steps: 3 }, /steps must be one of 1, 2, 4/);
   await bad('Hi.', { seed: -1 }, /seed/);
   await bad('Hi.', { speaker: 'bob' }, /unknown speaker/);
   await assert.rejects(tts.synthesize('Hi.', { vocoder: 'no-such-vocoder' }), /vocoder 'no-such-vocoder' is not available/);
@@ -266,7 +282,7 @@ test('CLI say: bad input -> clear error, non-zero exit, no file left behind', ()
     [['say', 'Hi.', '-o', join(tmp, 'no', 'such', 'dir', 'x.wav'), '--voice', 'tiny-test'], /cannot write the audio/],
     [['say', 'Hi.', '-o', out, '--voice', 'tiny-test'], /is a directory/],
     [['say', 'Hi.', '-o', wav, '--voice', 'tiny-test', '--timestamps', join(tmp, 'nope', 't.json')], /cannot write the timestamps/],
-    [['say', 'Hi.', '-o', wav, '--voice', 'tiny-test', '--steps', '3'], /runs 4 steps/],
+    [['say', 'Hi.', '-o', wav, '--voice', 'tiny-test', '--steps', '3'], /steps must be one of 1, 2, 4/],
     [['say', 'Hi.', '-o', wav, '--voice', 'tiny-test', '--speed', 'fast'], /--speed: 'fast' is not a number/],
     [['say', 'Hi.', '-o', wav, '--stream', '--voice', 'tiny-test', '--vocoder', 'nope'], /vocoder 'nope' is not available/],
     [['say', 'Hi.', '--voice', 'tiny-test'], /no output/],
