@@ -11,21 +11,41 @@ export const FIRST_CHUNK_FRAMES = 32;
 export const MAX_CHUNK_FRAMES = 256;
 
 /**
- * Chunks [a, b) of T frames: `first` frames, then each twice the last, up to max(first, max)
- * frames; a remainder shorter than `first` joins the chunk before it (except the first chunk).
+ * Chunk sizes of a stream: the first chunk has `first` frames, each next one twice the last, up to
+ * max(first, max) frames, continuing across sentences (after the first chunk, audio is buffered
+ * ahead, so only it must be small). A sentence's remainder shorter than `first` joins the chunk
+ * before it (except the stream's first chunk).
  */
-export function chunkBounds(T: number, first: number, max: number): [number, number][] {
-  const out: [number, number][] = [];
-  const cap = Math.max(first, max);
-  let a = 0, size = first;
-  while (a < T) {
-    let b = Math.min(T, a + size);
-    if (out.length > 0 && T - b < first) b = T;
-    out.push([a, b]);
-    a = b;
-    size = Math.min(2 * size, cap);
+export class ChunkSizer {
+  private size: number;
+  private started = false;
+  constructor(
+    readonly first: number,
+    readonly max: number,
+  ) {
+    this.size = first;
   }
-  return out;
+
+  /** The chunks [a, b) of the next sentence, of T frames. */
+  split(T: number): [number, number][] {
+    const out: [number, number][] = [];
+    const cap = Math.max(this.first, this.max);
+    let a = 0;
+    while (a < T) {
+      let b = Math.min(T, a + this.size);
+      if (this.started && T - b < this.first) b = T;
+      out.push([a, b]);
+      a = b;
+      this.started = true;
+      this.size = Math.min(2 * this.size, cap);
+    }
+    return out;
+  }
+}
+
+/** The chunks of one sentence streamed alone. */
+export function chunkBounds(T: number, first: number, max: number): [number, number][] {
+  return new ChunkSizer(first, max).split(T);
 }
 
 export interface ChunkResult {
@@ -47,18 +67,18 @@ export class ChunkedSentence {
     private readonly acoustic: AcousticModel,
     private readonly vocoder: Vocoder,
     readonly prepared: PreparedUtterance,
-    chunking: { first: number; max: number },
+    sizer: ChunkSizer,
     readonly prepareMs: number,
   ) {
     const T = prepared.frames;
     this.mel = new Float32Array(T * prepared.mels);
-    this.bounds = vocoder.contextFrames === undefined ? [[0, T]] : chunkBounds(T, chunking.first, chunking.max);
+    this.bounds = vocoder.contextFrames === undefined ? [[0, T]] : sizer.split(T);
   }
 
-  static async start(acoustic: AcousticModel, vocoder: Vocoder, ids: number[], o: SynthesisOptions, chunking: { first: number; max: number }): Promise<ChunkedSentence> {
+  static async start(acoustic: AcousticModel, vocoder: Vocoder, ids: number[], o: SynthesisOptions, sizer: ChunkSizer): Promise<ChunkedSentence> {
     const t0 = performance.now();
     const p = await acoustic.prepare(ids, o);
-    return new ChunkedSentence(acoustic, vocoder, p, chunking, performance.now() - t0);
+    return new ChunkedSentence(acoustic, vocoder, p, sizer, performance.now() - t0);
   }
 
   get frames(): number {

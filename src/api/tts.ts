@@ -8,7 +8,7 @@
 // serialised sentence by sentence, so concurrent calls are safe (and interleave fairly).
 import { AcousticModel } from '../model/inference.js';
 import { Serial } from '../util/serial.js';
-import { ChunkedSentence, FIRST_CHUNK_FRAMES, MAX_CHUNK_FRAMES } from './chunks.js';
+import { ChunkedSentence, ChunkSizer, FIRST_CHUNK_FRAMES, MAX_CHUNK_FRAMES } from './chunks.js';
 import { createVocoder, fitLength, type Vocoder } from '../model/vocoder.js';
 import { textToSentences, type TextToPhonesResult } from '../text/frontend.js';
 import type { Lexicon } from '../text/g2p.js';
@@ -67,9 +67,10 @@ export interface SynthesizeOptions {
   /** Cancels between chunks. */
   signal?: AbortSignal;
   /**
-   * Frames in the first chunk of each sentence (default 32, about 0.37 s) when the vocoder allows
-   * exact chunks (`Vocoder.contextFrames`: Vocos, HiFi-GAN); this sets the time to first audio.
-   * Later chunks double up to `chunkFrames`. Vocoders without context get whole sentences.
+   * Frames in the first chunk (default 32, about 0.37 s) when the vocoder allows exact chunks
+   * (`Vocoder.contextFrames`: Vocos, HiFi-GAN); this sets the time to first audio. Later chunks
+   * double up to `chunkFrames`, continuing across sentences (a sentence end cuts a chunk short).
+   * Vocoders without context get whole sentences, and so does `synthesize` unless this is given.
    */
   firstChunkFrames?: number;
   /** Largest chunk, frames (default 256). `firstChunkFrames: Infinity` gives whole sentences. */
@@ -166,14 +167,14 @@ function sentenceSpans(chunks: SentenceChunk[], sampleRate: number): { text: str
   return out;
 }
 
-/** Validated chunk sizes of `stream`. */
-function chunkSizes(o: SynthesizeOptions): { first: number; max: number } {
+/** The validated chunk sizes of `stream`. */
+function chunkSizer(o: SynthesizeOptions): ChunkSizer {
   const size = (name: string, v: number | undefined, dflt: number) => {
     if (v === undefined) return dflt;
     if (!(v === Infinity || (Number.isInteger(v) && v >= 1))) throw new TTSInputError(`${name} must be a positive integer or Infinity (got ${String(v)})`);
     return v;
   };
-  return { first: size('firstChunkFrames', o.firstChunkFrames, FIRST_CHUNK_FRAMES), max: size('chunkFrames', o.chunkFrames, MAX_CHUNK_FRAMES) };
+  return new ChunkSizer(size('firstChunkFrames', o.firstChunkFrames, FIRST_CHUNK_FRAMES), size('chunkFrames', o.chunkFrames, MAX_CHUNK_FRAMES));
 }
 
 /** Applies the voice's stress policy and phoneme_map to one sentence, keeping word spans in step. */
@@ -330,12 +331,12 @@ export class ProDiffTTS {
 
   /**
    * Synthesises sentence after sentence, yielding audio as soon as it is ready: whole sentences
-   * with a vocoder without context (Griffin-Lim), else chunks of `firstChunkFrames`, doubling up to
-   * `chunkFrames`, each exactly the samples whole-sentence synthesis gives.
+   * with a vocoder without context (Griffin-Lim), else chunks (`firstChunkFrames` first, doubling
+   * up to `chunkFrames`), each exactly the samples whole-sentence synthesis gives.
    */
   async *stream(text: string, o: SynthesizeOptions = {}): AsyncGenerator<SentenceChunk, void, undefined> {
     const c = this.controls(o);
-    const chunking = chunkSizes(o);
+    const sizer = chunkSizer(o);
     const plan = this.phonemize(text, o);
     const vocoder = await this.vocoderFor(o.vocoder);
     const sr = this.sampleRate, hop = this.hop;
@@ -352,7 +353,7 @@ export class ProDiffTTS {
             durationScale: c.durationScale, pitchShift: c.pitchShift, energyScale: c.energyScale, seed: (c.seed + i) >>> 0,
             ...(c.steps !== undefined ? { steps: c.steps } : {}),
             ...(c.speaker !== undefined ? { speaker: c.speaker } : {}),
-          }, chunking);
+          }, sizer);
           return sentence.chunk(k);
         });
         const sent = sentence!;
@@ -374,10 +375,13 @@ export class ProDiffTTS {
     }
   }
 
-  /** Synthesises the whole text. */
+  /**
+   * Synthesises the whole text: `stream`'s chunks concatenated. Chunks only add work here, so
+   * sentences are synthesised whole unless `firstChunkFrames` is given (the samples are the same).
+   */
   async synthesize(text: string, o: SynthesizeOptions = {}): Promise<SynthesisOutput> {
     const chunks: SentenceChunk[] = [];
-    for await (const c of this.stream(text, o)) chunks.push(c);
+    for await (const c of this.stream(text, { firstChunkFrames: Infinity, ...o })) chunks.push(c);
     const total = chunks.reduce((a, c) => a + c.audio.length, 0);
     const audio = new Float32Array(total);
     let at = 0;

@@ -271,7 +271,8 @@ export const sayCommand: Command = {
           if (header) await writeStdout(header);
         } else file = new StreamingFile(a.output!, header);
       }
-      for await (const c of tts.stream(text, a.opts)) {
+      // Without --stream, chunks would only add work: whole sentences unless chunk sizes are given.
+      for await (const c of tts.stream(text, a.stream ? a.opts : { firstChunkFrames: Infinity, ...a.opts })) {
         for (const w of c.warnings) log(`warning: ${w}`);
         firstMs ??= performance.now() - tLoad;
         if (c.part === 0) sentenceSamples = 0;

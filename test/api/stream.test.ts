@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeWav } from '../../src/audio/wav.js';
 import { ProDiffTTS, TTSInputError, type SentenceChunk } from '../../src/api/tts.js';
-import { chunkBounds } from '../../src/api/chunks.js';
+import { chunkBounds, ChunkSizer, FIRST_CHUNK_FRAMES } from '../../src/api/chunks.js';
 import { AcousticModel } from '../../src/model/inference.js';
 import { VocosVocoder } from '../../src/model/vocos-vocoder.js';
 import { VOCOS_SMALL } from '../../src/model/vocos.js';
@@ -55,10 +55,11 @@ test('stream with a context vocoder: sentences in chunks, fields consistent, syn
   const chunks = await collect(TEXT, o);
   const whole = await tts.synthesize(TEXT, o);
   let at = 0;
+  const sizer = new ChunkSizer(8, 24);
   for (let i = 0; i < 2; i++) {
     const parts = chunks.filter((c) => c.index === i);
     const T = parts[0]!.durations.reduce((a, b) => a + b, 0);
-    assert.deepEqual(parts.map((c) => [c.frameOffset, c.frameOffset + c.frames]), chunkBounds(T, 8, 24));
+    assert.deepEqual(parts.map((c) => [c.frameOffset, c.frameOffset + c.frames]), sizer.split(T));
     assert.ok(parts.length >= 3, `sentence ${i}: ${parts.length} chunks`);
     assert.deepEqual(parts.map((c) => c.part), parts.map((_, k) => k));
     assert.deepEqual(parts.map((c) => c.final), parts.map((_, k) => k === parts.length - 1));
@@ -103,10 +104,16 @@ test('chunked = per-sentence whole synthesis (the acoustic model and vocoder on 
     return out;
   };
   const refAudio = cat(ref), refMels = cat(refMel);
-  const unchunked = await tts.synthesize(TEXT, { seed: 3, firstChunkFrames: Infinity });
-  assert.deepEqual(unchunked.audio, refAudio, 'one chunk per sentence: the very same computation');
+  const unchunked = await tts.synthesize(TEXT, { seed: 3 });
+  assert.deepEqual(unchunked.audio, refAudio, 'synthesize(): whole sentences by default, the very same computation');
   assert.deepEqual(unchunked.mel, refMels);
-  for (const o of [{}, { firstChunkFrames: 1, chunkFrames: 1 }, { firstChunkFrames: 5, chunkFrames: 300 }, { firstChunkFrames: 40 }]) {
+  // stream() with its defaults: a first chunk of FIRST_CHUNK_FRAMES, the same samples.
+  const streamed = await collect(TEXT, { seed: 3 });
+  assert.equal(streamed[0]!.frames, FIRST_CHUNK_FRAMES);
+  assert.ok(streamed.length > 2);
+  const d0 = maxAbsDiff(cat(streamed.map((c) => c.audio)), refAudio);
+  assert.ok(d0 <= 1e-5 * peak(refAudio), `stream defaults: max |diff| ${d0}`);
+  for (const o of [{ firstChunkFrames: FIRST_CHUNK_FRAMES }, { firstChunkFrames: 1, chunkFrames: 1 }, { firstChunkFrames: 5, chunkFrames: 300 }, { firstChunkFrames: 40 }]) {
     const r = await tts.synthesize(TEXT, { seed: 3, ...o });
     const d = maxAbsDiff(r.audio, refAudio);
     assert.ok(d <= 1e-5 * peak(refAudio), `${JSON.stringify(o)}: audio max |diff| ${d} (peak ${peak(refAudio)})`);
@@ -116,7 +123,7 @@ test('chunked = per-sentence whole synthesis (the acoustic model and vocoder on 
     assert.deepEqual(r.sentences, unchunked.sentences);
   }
   // The naive DDIM path (4 steps on the 2-step student) chunks exactly too.
-  const ddimWhole = await tts.synthesize(TEXT, { seed: 3, steps: 4, firstChunkFrames: Infinity });
+  const ddimWhole = await tts.synthesize(TEXT, { seed: 3, steps: 4 });
   const ddim = await tts.synthesize(TEXT, { seed: 3, steps: 4, firstChunkFrames: 6, chunkFrames: 12 });
   assert.ok(maxAbsDiff(ddim.audio, ddimWhole.audio) <= 1e-5 * peak(ddimWhole.audio));
   // Concurrent chunked calls interleave chunk by chunk and agree with sequential ones.
@@ -151,7 +158,7 @@ test('CLI say --stream with a context vocoder: the same samples and timestamps a
   assert.deepEqual(b, a);
 });
 
-test('chunk bounds: first, doubling to the cap, short remainders joined', () => {
+test('chunk bounds: first, doubling to the cap, short remainders joined, growth across sentences', () => {
   assert.deepEqual(chunkBounds(10, 32, 256), [[0, 10]]);
   assert.deepEqual(chunkBounds(40, 32, 256), [[0, 32], [32, 40]]);
   assert.deepEqual(chunkBounds(200, 32, 64), [[0, 32], [32, 96], [96, 160], [160, 200]]);
@@ -159,4 +166,7 @@ test('chunk bounds: first, doubling to the cap, short remainders joined', () => 
   assert.deepEqual(chunkBounds(7, 3, 3), [[0, 3], [3, 7]]);
   assert.deepEqual(chunkBounds(50, Infinity, 256), [[0, 50]]);
   assert.deepEqual(chunkBounds(100, 40, 8), [[0, 40], [40, 100]]);
+  // Sizes keep growing across sentences; only the stream's first chunk is small.
+  const s = new ChunkSizer(8, 24);
+  assert.deepEqual([s.split(30), s.split(50), s.split(5)], [[[0, 8], [8, 30]], [[0, 24], [24, 50]], [[0, 5]]]);
 });
