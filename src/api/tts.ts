@@ -381,7 +381,7 @@ export class ProDiffTTS {
    */
   async synthesize(text: string, o: SynthesizeOptions = {}): Promise<SynthesisOutput> {
     const chunks: SentenceChunk[] = [];
-    for await (const c of this.stream(text, { firstChunkFrames: Infinity, ...o })) chunks.push(c);
+    for await (const c of this.stream(text, { ...o, firstChunkFrames: o.firstChunkFrames ?? Infinity })) chunks.push(c);
     const total = chunks.reduce((a, c) => a + c.audio.length, 0);
     const audio = new Float32Array(total);
     let at = 0;
