@@ -1,16 +1,21 @@
 // Text -> speech benchmark over 20 fixed sentences with any voice: real-time factor (compute /
 // audio duration) split into front end, acoustic model and vocoder; time to first audio in
-// streaming mode (a three-sentence paragraph, median of 5); peak RSS.
-// Usage: npm run bench:say -- [--voice NAME|DIR | --random-voice CONFIG.json] [--vocoder TYPE]
-//        [--threads N] [--json]
+// streaming mode (a three-sentence paragraph, median of 5: the first chunk, a sub-sentence one
+// with a context vocoder); the RTF of streaming all 20 as one text (rtf_stream); peak RSS.
+// Usage: npm run bench:say -- [--voice NAME|DIR | --random-voice CONFIG.json] [--vocoder TYPE |
+//        --random-vocos] [--first-chunk-frames N] [--chunk-frames N] [--threads N] [--json]
 // Without --voice the default voice is used; --random-voice times a random-weight voice of the
-// given model configuration (e.g. configs/prodiff-small.json) when no trained voice exists.
+// given model configuration (e.g. configs/prodiff-small.json) when no trained voice exists;
+// --random-vocos replaces the voice's vocoder by a random-weight Vocos generator (VOCOS_SMALL,
+// the trained one's size) when the voice has no Vocos weights.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ProDiffTTS, type SynthesizeOptions } from '../src/api/tts.js';
-import { makeRandomVoice } from '../src/voice/random.js';
+import { VocosVocoder } from '../src/model/vocos-vocoder.js';
+import { loadVoice } from '../src/voice/load.js';
+import { makeRandomVoice, writeRandomVocos } from '../src/voice/random.js';
 
 const SENTENCES = [
   'The quick brown fox jumps over 13 lazy dogs.',
@@ -40,6 +45,9 @@ const { values: a } = parseArgs({
     voice: { type: 'string' },
     'random-voice': { type: 'string' },
     vocoder: { type: 'string' },
+    'random-vocos': { type: 'boolean', default: false },
+    'first-chunk-frames': { type: 'string' },
+    'chunk-frames': { type: 'string' },
     threads: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
@@ -50,16 +58,30 @@ const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[xs.length >> 1]!;
 async function main(): Promise<void> {
   let tmp: string | undefined;
   let voiceArg: string | undefined = a.voice;
+  if (a['random-voice'] || a['random-vocos']) tmp = mkdtempSync(join(tmpdir(), 'prodiff-bench-say-'));
   if (a['random-voice']) {
-    tmp = mkdtempSync(join(tmpdir(), 'prodiff-bench-say-'));
     const config = JSON.parse(readFileSync(a['random-voice'], 'utf8')) as Record<string, unknown>;
-    voiceArg = makeRandomVoice(join(tmp, 'random'), config).dir;
+    voiceArg = makeRandomVoice(join(tmp!, 'random'), config).dir;
   }
   try {
+    const threads = a.threads ? { threads: Number(a.threads) } : {};
     const tLoad = performance.now();
-    const tts = await ProDiffTTS.load(voiceArg, { allowPaths: true, ...(a.threads ? { threads: Number(a.threads) } : {}) });
+    const voice = loadVoice(voiceArg, { allowPaths: true });
+    let vocoder: VocosVocoder | undefined;
+    if (a['random-vocos']) {
+      const file = join(tmp!, 'vocos.safetensors');
+      writeRandomVocos(file);
+      vocoder = await VocosVocoder.load({ mel: voice.mel, file, ...threads });
+    }
+    const tts = await ProDiffTTS.load(voice, { ...threads, ...(vocoder ? { vocoder } : {}) });
     const loadMs = performance.now() - tLoad;
-    const opts: SynthesizeOptions = a.vocoder ? { vocoder: a.vocoder } : {};
+    const chunkArg = (k: 'first-chunk-frames' | 'chunk-frames') => (a[k] === undefined ? undefined : a[k] === 'Infinity' ? Infinity : Number(a[k]));
+    const first = chunkArg('first-chunk-frames'), max = chunkArg('chunk-frames');
+    const opts: SynthesizeOptions = {
+      ...(a.vocoder ? { vocoder: a.vocoder } : {}),
+      ...(first !== undefined ? { firstChunkFrames: first } : {}),
+      ...(max !== undefined ? { chunkFrames: max } : {}),
+    };
     await tts.synthesize('Warm up, please.', opts);
 
     // Batch: each sentence as one call.
@@ -84,11 +106,16 @@ async function main(): Promise<void> {
         break;
       }
     }
+    // Streaming throughput: the 20 sentences as one text, chunked as stream() chunks them.
+    let streamSamples = 0;
+    const tStream = performance.now();
+    for await (const c of tts.stream(SENTENCES.join(' '), opts)) streamSamples += c.audio.length;
+    const streamMs = performance.now() - tStream;
     const peakRss = process.resourceUsage().maxRSS / 1024;
     const s = audio;
     const result = {
       voice: tts.voice.name,
-      vocoder: a.vocoder ?? tts.voice.config.vocoder.type,
+      vocoder: vocoder ? 'vocos (random weights)' : a.vocoder ?? tts.voice.config.vocoder.type,
       steps: tts.voice.config.inference.steps,
       sentences: SENTENCES.length,
       audio_s: +s.toFixed(3),
@@ -97,13 +124,14 @@ async function main(): Promise<void> {
       rtf_acoustic: +(ac / 1000 / s).toFixed(4),
       rtf_vocoder: +(vo / 1000 / s).toFixed(4),
       first_audio_ms: +median(firsts).toFixed(1),
+      rtf_stream: +(streamMs / 1000 / (streamSamples / tts.sampleRate)).toFixed(4),
       load_ms: +loadMs.toFixed(0),
       peak_rss_mb: +peakRss.toFixed(1),
     };
     process.stdout.write(
       `voice ${result.voice} (${result.steps} steps, vocoder ${result.vocoder}), ${result.sentences} sentences, ${result.audio_s} s of audio\n` +
       `RTF ${result.rtf} = front end ${result.rtf_front_end} + acoustic ${result.rtf_acoustic} + vocoder ${result.rtf_vocoder} (+ glue)\n` +
-      `first audio (streaming, median of 5) ${result.first_audio_ms} ms; load ${result.load_ms} ms; peak RSS ${result.peak_rss_mb} MB\n`,
+      `first audio (streaming, median of 5) ${result.first_audio_ms} ms; streaming RTF ${result.rtf_stream}; load ${result.load_ms} ms; peak RSS ${result.peak_rss_mb} MB\n`,
     );
     if (a.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {

@@ -8,6 +8,7 @@
 // serialised sentence by sentence, so concurrent calls are safe (and interleave fairly).
 import { AcousticModel } from '../model/inference.js';
 import { Serial } from '../util/serial.js';
+import { ChunkedSentence, ChunkSizer, FIRST_CHUNK_FRAMES, MAX_CHUNK_FRAMES } from './chunks.js';
 import { createVocoder, fitLength, type Vocoder } from '../model/vocoder.js';
 import { textToSentences, type TextToPhonesResult } from '../text/frontend.js';
 import type { Lexicon } from '../text/g2p.js';
@@ -63,8 +64,17 @@ export interface SynthesizeOptions {
   lexicon?: Lexicon;
   /** Longest text accepted (default MAX_TEXT_CHARS). */
   maxChars?: number;
-  /** Cancels between sentences. */
+  /** Cancels between chunks. */
   signal?: AbortSignal;
+  /**
+   * Frames in the first chunk (default 32, about 0.37 s) when the vocoder allows exact chunks
+   * (`Vocoder.contextFrames`: Vocos, HiFi-GAN); this sets the time to first audio. Later chunks
+   * double up to `chunkFrames`, continuing across sentences (a sentence end cuts a chunk short).
+   * Vocoders without context get whole sentences, and so does `synthesize` unless this is given.
+   */
+  firstChunkFrames?: number;
+  /** Largest chunk, frames (default 256). `firstChunkFrames: Infinity` gives whole sentences. */
+  chunkFrames?: number;
 }
 
 export interface StageTimings {
@@ -73,29 +83,48 @@ export interface StageTimings {
   vocoderMs: number;
 }
 
-/** One sentence of audio, as `stream` yields it. */
+/**
+ * A piece of a sentence's audio, as `stream` yields it: a whole sentence with Griffin-Lim, else
+ * consecutive frame ranges of it (`part` 0, 1, ...; `final` on the last). Concatenating the chunks'
+ * `audio` (or `mel`) gives the whole text's; the sentence-level timings (`phones`, `durations`,
+ * `phonesTimed`, `words`) come whole on a sentence's first chunk and are empty on its other parts,
+ * so concatenating them over chunks lists each once.
+ */
 export interface SentenceChunk {
+  /** Sentence index in the text (the same for every part of a sentence). */
   index: number;
   /** Sentences in the whole text. */
   count: number;
-  /** Normalised (spoken-form) text of the sentence. */
+  /** Chunk of the sentence, 0-based. */
+  part: number;
+  /** The sentence's last chunk (which carries the sentence silence). */
+  final: boolean;
+  /** Normalised (spoken-form) text of the sentence (every part). */
   text: string;
   audio: Float32Array;
   sampleRate: number;
   /** Where this chunk starts in the whole audio, seconds. */
   start: number;
-  /** Tokens of the sentence (<BOS>, phones, |, punctuation, <EOS>). */
+  /** Where its sentence starts in the whole audio, seconds. */
+  sentenceStart: number;
+  /** The chunk's first frame within its sentence. */
+  frameOffset: number;
+  /** Tokens of the sentence (<BOS>, phones, |, punctuation, <EOS>); part 0 only. */
   phones: string[];
+  /** Part 0 only, times in the whole audio. */
   phonesTimed: PhoneTiming[];
+  /** Part 0 only, times in the whole audio. */
   words: WordTiming[];
-  /** Log-mel [frames, mels], row-major. */
+  /** Log-mel of this chunk's frames, [frames, mels] row-major. */
   mel: Float32Array;
+  /** Frames of this chunk: audio = frames * hop samples, plus `silence`. */
   frames: number;
-  /** Frames per token. */
+  /** Frames per token of the whole sentence; part 0 only. */
   durations: number[];
-  /** Seconds of silence at the end of `audio` (sentence silence). */
+  /** Seconds of silence at the end of `audio` (sentence silence, final part only). */
   silence: number;
   warnings: string[];
+  /** This chunk's work; part 0's acoustic time includes the encoder and adaptor. */
   timings: StageTimings;
 }
 
@@ -124,6 +153,29 @@ interface Plan {
 }
 
 const STRESSED = /^([A-Z]{2})([012])$/;
+
+/** Each sentence's text, start and end (before its silence), seconds, from its chunks. */
+function sentenceSpans(chunks: SentenceChunk[], sampleRate: number): { text: string; start: number; end: number }[] {
+  const out: { text: string; start: number; end: number }[] = [];
+  let samples = 0;
+  for (const c of chunks) {
+    if (c.part === 0) samples = 0;
+    samples += c.audio.length;
+    // The same arithmetic however the sentence was chunked.
+    if (c.final) out.push({ text: c.text, start: c.sentenceStart, end: c.sentenceStart + samples / sampleRate - c.silence });
+  }
+  return out;
+}
+
+/** The validated chunk sizes of `stream`. */
+function chunkSizer(o: SynthesizeOptions): ChunkSizer {
+  const size = (name: string, v: number | undefined, dflt: number) => {
+    if (v === undefined) return dflt;
+    if (!(v === Infinity || (Number.isInteger(v) && v >= 1))) throw new TTSInputError(`${name} must be a positive integer or Infinity (got ${String(v)})`);
+    return v;
+  };
+  return new ChunkSizer(size('firstChunkFrames', o.firstChunkFrames, FIRST_CHUNK_FRAMES), size('chunkFrames', o.chunkFrames, MAX_CHUNK_FRAMES));
+}
 
 /** Applies the voice's stress policy and phoneme_map to one sentence, keeping word spans in step. */
 function mapPhones(s: TextToPhonesResult, voice: LoadedVoice): TextToPhonesResult {
@@ -277,49 +329,59 @@ export class ProDiffTTS {
     return { sentences, frontEndMs: performance.now() - t0, warnings };
   }
 
-  /** Synthesises sentence after sentence, yielding each as soon as its audio is ready. */
+  /**
+   * Synthesises sentence after sentence, yielding audio as soon as it is ready: whole sentences
+   * with a vocoder without context (Griffin-Lim), else chunks (`firstChunkFrames` first, doubling
+   * up to `chunkFrames`), each exactly the samples whole-sentence synthesis gives.
+   */
   async *stream(text: string, o: SynthesizeOptions = {}): AsyncGenerator<SentenceChunk, void, undefined> {
     const c = this.controls(o);
+    const sizer = chunkSizer(o);
     const plan = this.phonemize(text, o);
     const vocoder = await this.vocoderFor(o.vocoder);
     const sr = this.sampleRate, hop = this.hop;
     let samples = 0;
     const n = plan.sentences.length;
     for (let i = 0; i < n; i++) {
-      if (o.signal?.aborted) throw o.signal.reason instanceof Error ? o.signal.reason : new Error('aborted');
       const s = plan.sentences[i]!;
-      const chunk = await this.exclusive(async () => {
-        const t0 = performance.now();
-        const r = await this.acoustic.synthesize(s.ids, {
-          durationScale: c.durationScale, pitchShift: c.pitchShift, energyScale: c.energyScale, seed: (c.seed + i) >>> 0,
-          ...(c.steps !== undefined ? { steps: c.steps } : {}),
-          ...(c.speaker !== undefined ? { speaker: c.speaker } : {}),
+      const sentenceStart = samples / sr;
+      let sentence: ChunkedSentence | undefined;
+      for (let k = 0; sentence === undefined || k < sentence.bounds.length; k++) {
+        if (o.signal?.aborted) throw o.signal.reason instanceof Error ? o.signal.reason : new Error('aborted');
+        const r = await this.exclusive(async () => {
+          sentence ??= await ChunkedSentence.start(this.acoustic, vocoder, s.ids, {
+            durationScale: c.durationScale, pitchShift: c.pitchShift, energyScale: c.energyScale, seed: (c.seed + i) >>> 0,
+            ...(c.steps !== undefined ? { steps: c.steps } : {}),
+            ...(c.speaker !== undefined ? { speaker: c.speaker } : {}),
+          }, sizer);
+          return sentence.chunk(k);
         });
-        const t1 = performance.now();
-        const wave = await vocoder.synthesize(r.mel, r.frames);
-        const t2 = performance.now();
-        return { r, wave, acousticMs: t1 - t0, vocoderMs: t2 - t1 };
-      });
-      const { r, wave } = chunk;
-      const speech = r.frames * hop;
-      const silence = i < n - 1 ? Math.round(c.silence * sr) : 0;
-      const audio = fitLength(wave, speech + silence);
-      const start = samples / sr;
-      const phonesTimed = phoneTimings(s.phones, r.durations, hop, sr, start);
-      samples += audio.length;
-      yield {
-        index: i, count: n, text: s.normalized, audio, sampleRate: sr, start, phones: s.phones, phonesTimed,
-        words: wordTimings(s.words, phonesTimed), mel: r.mel, frames: r.frames, durations: r.durations, silence: silence / sr,
-        warnings: i === 0 ? plan.warnings : [],
-        timings: { frontEndMs: i === 0 ? plan.frontEndMs : 0, acousticMs: chunk.acousticMs, vocoderMs: chunk.vocoderMs },
-      };
+        const sent = sentence!;
+        const [a, b] = sent.bounds[k]!;
+        const final = k === sent.bounds.length - 1;
+        const silence = final && i < n - 1 ? Math.round(c.silence * sr) : 0;
+        const audio = silence ? fitLength(r.audio, r.audio.length + silence) : r.audio;
+        const start = samples / sr;
+        samples += audio.length;
+        const phonesTimed = k === 0 ? phoneTimings(s.phones, sent.prepared.durations, hop, sr, sentenceStart) : [];
+        yield {
+          index: i, count: n, part: k, final, text: s.normalized, audio, sampleRate: sr, start, sentenceStart, frameOffset: a,
+          phones: k === 0 ? s.phones : [], phonesTimed, words: k === 0 ? wordTimings(s.words, phonesTimed) : [],
+          mel: r.mel, frames: b - a, durations: k === 0 ? sent.prepared.durations : [], silence: silence / sr,
+          warnings: i === 0 && k === 0 ? plan.warnings : [],
+          timings: { frontEndMs: i === 0 && k === 0 ? plan.frontEndMs : 0, acousticMs: r.acousticMs + (k === 0 ? sent.prepareMs : 0), vocoderMs: r.vocoderMs },
+        };
+      }
     }
   }
 
-  /** Synthesises the whole text. */
+  /**
+   * Synthesises the whole text: `stream`'s chunks concatenated. Chunks only add work here, so
+   * sentences are synthesised whole unless `firstChunkFrames` is given (the samples are the same).
+   */
   async synthesize(text: string, o: SynthesizeOptions = {}): Promise<SynthesisOutput> {
     const chunks: SentenceChunk[] = [];
-    for await (const c of this.stream(text, o)) chunks.push(c);
+    for await (const c of this.stream(text, { ...o, firstChunkFrames: o.firstChunkFrames ?? Infinity })) chunks.push(c);
     const total = chunks.reduce((a, c) => a + c.audio.length, 0);
     const audio = new Float32Array(total);
     let at = 0;
@@ -340,7 +402,7 @@ export class ProDiffTTS {
       audio, sampleRate: this.sampleRate, duration: total / this.sampleRate,
       phones: chunks.flatMap((c) => c.phones), words: chunks.flatMap((c) => c.words), phonesTimed: chunks.flatMap((c) => c.phonesTimed),
       mel, frames, mels,
-      sentences: chunks.map((c) => ({ text: c.text, start: c.start, end: c.start + c.audio.length / this.sampleRate - c.silence })),
+      sentences: sentenceSpans(chunks, this.sampleRate),
       warnings: chunks.flatMap((c) => c.warnings),
       timings: { frontEndMs: sum('frontEndMs'), acousticMs: sum('acousticMs'), vocoderMs: sum('vocoderMs') },
     };

@@ -26,8 +26,11 @@ options:
   --vocoder TYPE           griffin-lim, or another registered vocoder (default: the voice's)
   --sentence-silence SEC   silence between sentences
   --timestamps FILE        write word and phone times (JSON)
-  --stream                 write each sentence's audio as soon as it is ready (WAV with a streaming
-                           header, or raw PCM with --raw, when the output is '-')
+  --stream                 write audio as soon as it is ready (WAV with a streaming header, or raw
+                           PCM with --raw, when the output is '-'): chunks of sentences with a
+                           neural vocoder, whole sentences with griffin-lim
+  --first-chunk-frames N   frames in a sentence's first chunk (default 32; sets the first-audio time)
+  --chunk-frames N         largest chunk, frames (default 256)
   --raw                    raw 16-bit little-endian mono PCM instead of WAV
   --float                  32-bit float samples instead of 16-bit
   --threads N              ONNX Runtime threads
@@ -86,6 +89,8 @@ function parseArgs(args: string[]): Args | 'help' {
       case '--sentence-silence': a.opts.sentenceSilence = number(value(++i, arg), arg); break;
       case '--threads': a.threads = number(value(++i, arg), arg, true); break;
       case '--max-chars': a.opts.maxChars = number(value(++i, arg), arg, true); break;
+      case '--first-chunk-frames': a.opts.firstChunkFrames = number(value(++i, arg), arg, true); break;
+      case '--chunk-frames': a.opts.chunkFrames = number(value(++i, arg), arg, true); break;
       case '--stream': a.stream = true; break;
       case '--raw': a.raw = true; break;
       case '--float': a.float = true; break;
@@ -253,6 +258,7 @@ export const sayCommand: Command = {
       const tLoad = performance.now();
       const chunks: SentenceChunk[] = [];
       const sentences: { text: string; start: number; end: number }[] = [];
+      let sentenceSamples = 0;
       const words: WordTiming[] = [];
       const phones: PhoneTiming[] = [];
       let samples = 0;
@@ -265,10 +271,13 @@ export const sayCommand: Command = {
           if (header) await writeStdout(header);
         } else file = new StreamingFile(a.output!, header);
       }
-      for await (const c of tts.stream(text, a.opts)) {
+      // Without --stream, chunks would only add work: whole sentences unless chunk sizes are given.
+      for await (const c of tts.stream(text, a.stream ? a.opts : { firstChunkFrames: Infinity, ...a.opts })) {
         for (const w of c.warnings) log(`warning: ${w}`);
         firstMs ??= performance.now() - tLoad;
-        sentences.push({ text: c.text, start: c.start, end: c.start + c.audio.length / sr - c.silence });
+        if (c.part === 0) sentenceSamples = 0;
+        sentenceSamples += c.audio.length;
+        if (c.final) sentences.push({ text: c.text, start: c.sentenceStart, end: c.sentenceStart + sentenceSamples / sr - c.silence });
         words.push(...c.words);
         phones.push(...c.phonesTimed);
         samples += c.audio.length;
@@ -282,7 +291,7 @@ export const sayCommand: Command = {
               break;
             }
           } else file!.write(bytes);
-          log(`sentence ${c.index + 1}/${c.count}: ${(c.audio.length / sr).toFixed(2)} s`);
+          if (c.final) log(`sentence ${c.index + 1}/${c.count}: ${(sentenceSamples / sr).toFixed(2)} s${c.part > 0 ? ` in ${c.part + 1} chunks` : ''}`);
         } else chunks.push(c);
       }
       if (stdoutBroken) {

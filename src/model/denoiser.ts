@@ -17,6 +17,9 @@ export interface DenoiserConfig {
 /** The official small-test and paper configurations are built by the caller; this is the paper's. */
 export const PAPER_DENOISER: DenoiserConfig = { mels: 80, condChannels: 256, residualChannels: 256, residualLayers: 20, dilationCycle: 1 };
 
+/** Kernel of the residual layers' dilated convolutions (padding = dilation keeps the length). */
+const DILATED_KERNEL = 3;
+
 export interface DenoiserOutputs {
   /** Predicted x0, [B, 1, mels, T]. */
   x0: Tensor;
@@ -43,7 +46,7 @@ export function denoiser(s: Scope, cfg: DenoiserConfig, xT: Tensor, step: Tensor
     const dilation = 2 ** (i % cfg.dilationCycle);
     const d = op.unsqueeze(linear(layer.child('diffusion_projection'), stepEmbedding, C, C), [2]);
     const condProj = conv1d(layer.child('conditioner_projection'), cond, cfg.condChannels, 2 * C, 1, { weightInit: kaimingNormal(cfg.condChannels) });
-    const y = op.add(conv1d(layer.child('dilated_conv'), op.add(x, d), C, 2 * C, 3, { dilation, padding: dilation, weightInit: kaimingNormal(3 * C) }), condProj);
+    const y = op.add(conv1d(layer.child('dilated_conv'), op.add(x, d), C, 2 * C, DILATED_KERNEL, { dilation, padding: dilation, weightInit: kaimingNormal(DILATED_KERNEL * C) }), condProj);
     const [gate, filter] = op.chunk(y, 2, 1);
     const z = conv1d(layer.child('output_projection'), op.mul(op.sigmoid(gate!), op.tanh(filter!)), C, 2 * C, 1, { weightInit: kaimingNormal(C) });
     const [residual, skip] = op.chunk(z, 2, 1);
@@ -54,6 +57,17 @@ export function denoiser(s: Scope, cfg: DenoiserConfig, xT: Tensor, step: Tensor
   out = op.relu(conv('skip_projection', out, C, C));
   out = conv1d(s.child('output_projection'), out, C, cfg.mels, 1, { weightInit: { kind: 'zeros' } });
   return { x0: op.unsqueeze(out, [1]), stepEmbedding };
+}
+
+/**
+ * Frames of context each side that one denoiser call needs for an exact output frame: the only
+ * convolutions over time are the residual layers' kernel-3 dilated convs (reach = dilation each);
+ * the input, conditioner, skip and output projections are 1x1 and the step embedding is global.
+ */
+export function denoiserReach(cfg: DenoiserConfig): number {
+  let r = 0;
+  for (let i = 0; i < cfg.residualLayers; i++) r += (2 ** (i % cfg.dilationCycle) * (DILATED_KERNEL - 1)) / 2;
+  return r;
 }
 
 /** The denoiser of official hparams (hidden_size, residual_channels, residual_layers, dilation_cycle_length). */

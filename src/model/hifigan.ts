@@ -62,6 +62,32 @@ export function validateHifiganConfig(cfg: HifiganConfig, source = 'hifigan conf
   });
 }
 
+/**
+ * Mel frames of context each side that make a frame range's samples exact (`Vocoder.contextFrames`),
+ * by following the dependency interval of one frame's samples back through the generator: a
+ * same-length conv of kernel k, dilation d widens it by d (k - 1) / 2 each side; a residual block
+ * by the sum over its convs, the multi-receptive-field sum by its widest block; a transposed conv
+ * (stride u, kernel k, padding p) maps output samples [s, e] to inputs
+ * [ceil((s + p - k + 1) / u), floor((e + p) / u)]. Every stage is shift-equivariant for whole
+ * frames (the strides multiply to the hop), so frame 0's interval holds for every frame.
+ */
+export function hifiganContextFrames(cfg: HifiganConfig): number {
+  const hop = hifiganHop(cfg);
+  const postPad = 3;
+  let s = -postPad, e = hop - 1 + postPad;
+  for (let i = cfg.upsampleRates.length - 1; i >= 0; i--) {
+    const mrf = Math.max(...cfg.resblockKernelSizes.map((k, j) => cfg.resblockDilationSizes[j]!.reduce(
+      (r, d) => r + getPadding(k, d) + (cfg.resblock === 1 ? getPadding(k, 1) : 0), 0)));
+    s -= mrf;
+    e += mrf;
+    const u = cfg.upsampleRates[i]!, k = cfg.upsampleKernelSizes[i]!, p = (k - u) / 2;
+    s = Math.ceil((s + p - k + 1) / u);
+    e = Math.floor((e + p) / u);
+  }
+  const prePad = 3;
+  return Math.max(-(s - prePad), e + prePad);
+}
+
 /** [B, mels, T] -> [B, 1, T * hop]; the official Generator.forward. */
 export function hifiganGenerator(s: Scope, cfg: HifiganConfig, mel: Tensor): Tensor {
   const c0 = cfg.upsampleInitialChannel;
@@ -240,6 +266,7 @@ export function convertHifiganCheckpointFile(input: string, output: string, conf
 export class HifiganVocoder implements Vocoder {
   readonly name = 'hifigan';
   private readonly serial = new Serial();
+  readonly contextFrames: number;
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly cfg: HifiganConfig,
@@ -247,7 +274,9 @@ export class HifiganVocoder implements Vocoder {
     readonly hop: number,
     /** Applied to the incoming log10 mel. */
     private readonly melScale: number,
-  ) {}
+  ) {
+    this.contextFrames = hifiganContextFrames(cfg);
+  }
 
   static async fromParams(params: ParamStore, cfg: HifiganConfig, ctx: VocoderContext, source = 'hifigan'): Promise<HifiganVocoder> {
     if (cfg.mels !== ctx.mel.nMels) throw new Error(`${source}: the vocoder takes ${cfg.mels} mel bins, the voice makes ${ctx.mel.nMels}`);

@@ -4,6 +4,8 @@
 import { exportOnnx, ortTensor, type Graph, type ort, type ParamStore } from '../engine/index.js';
 import { samplerSteps, vpsdeSchedule, type DiffusionSchedule } from './diffusion.js';
 import { lengthRegulator } from './fastspeech2.js';
+import { denoiserReach } from './denoiser.js';
+import { sampleFrames, type SamplerInputs } from './windowed.js';
 import { buildAdaptorGraph, buildDenoiseStepGraph, buildEncoderGraph, runDdimSampler, runSampler, seededNoise, sessionFor, toMelLayout, type ProDiffConfig } from './prodiff.js';
 
 export interface AcousticModelOptions {
@@ -59,6 +61,19 @@ export interface SynthesisResult {
   timings: { encoderMs: number; adaptorMs: number; denoiserMs: number; steps: number[] };
 }
 
+/** An utterance up to the denoiser (`AcousticModel.prepare`). */
+export interface PreparedUtterance {
+  frames: number;
+  mels: number;
+  /** Frames per phone. */
+  durations: number[];
+  /** Predicted f0 in Hz per frame (0 = unvoiced), after the pitch shift. */
+  f0: Float32Array;
+  /** The sampler's condition, steps and whole-utterance noise. */
+  sampler: SamplerInputs;
+  timings: { encoderMs: number; adaptorMs: number };
+}
+
 export class AcousticModel {
   private constructor(
     readonly cfg: ProDiffConfig,
@@ -103,7 +118,16 @@ export class AcousticModel {
     return { steps: samplerSteps(steps, N / steps), sampler: 'ddim' };
   }
 
-  async synthesize(phoneIds: number[], o: SynthesisOptions = {}): Promise<SynthesisResult> {
+  /** Frames of context each side one denoiser call needs (see `denoiserReach`). */
+  get denoiserReach(): number {
+    return denoiserReach(this.cfg.denoiser);
+  }
+
+  /**
+   * Everything before the denoiser for one utterance: encoder, durations, adaptor, and the
+   * sampler's whole-utterance noise. `denoiseFrames` then gives any frame range of the mel.
+   */
+  async prepare(phoneIds: number[], o: SynthesisOptions = {}): Promise<PreparedUtterance> {
     if (phoneIds.length === 0) throw new Error('synthesize: no phones');
     if (phoneIds.some((p) => !Number.isInteger(p) || p <= 0 || p >= this.cfg.fs2.vocabSize)) throw new Error(`synthesize: phone ids must be integers in [1, ${this.cfg.fs2.vocabSize - 1}]`);
     const L = phoneIds.length;
@@ -114,6 +138,7 @@ export class AcousticModel {
       if (!(Number.isInteger(id) && id >= 0 && id <= this.cfg.fs2.numSpk)) throw new Error(`synthesize: speaker ${id} out of range [0, ${this.cfg.fs2.numSpk}]`);
       spk.spk_id = ortTensor('int64', [id], [1]);
     }
+    const { steps, sampler } = this.samplerPlan(o.steps);
     let t0 = performance.now();
     const enc = await this.sessions.encoder.run({ txt_tokens: tokens, ...spk });
     const encoderMs = performance.now() - t0;
@@ -127,18 +152,40 @@ export class AcousticModel {
     });
     const adaptorMs = performance.now() - t0;
     const M = this.cfg.mels;
-    const cond = { data: ad.cond!.data as Float32Array, shape: [1, this.cfg.fs2.hidden, lr.frames] };
-    const { steps, sampler } = this.samplerPlan(o.steps);
     const noise = seededNoise(o.seed ?? 0, M * lr.frames);
-    t0 = performance.now();
+    return {
+      frames: lr.frames, mels: M, durations,
+      f0: (ad.f0_denorm?.data as Float32Array | undefined) ?? new Float32Array(lr.frames),
+      sampler: {
+        cond: ad.cond!.data as Float32Array, condChannels: this.cfg.fs2.hidden, mels: M, frames: lr.frames, steps, sampler,
+        // The step noise is drawn after the initial x from the same generator, as runSampler draws it.
+        init: noise.init, stepNoise: sampler === 'ddpm' ? steps.map((_, k) => noise.step(k)) : [],
+      },
+      timings: { encoderMs, adaptorMs },
+    };
+  }
+
+  /**
+   * Log-mel frames [a, b) of a prepared utterance, [b - a, mels] row-major: the whole-utterance
+   * sampler's frames, computed on windows of about b - a + 2 S R frames (S steps, R the reach).
+   */
+  async denoiseFrames(p: PreparedUtterance, a: number, b: number): Promise<Float32Array> {
+    const x = await sampleFrames(this.sessions.denoiser, this.schedule, p.sampler, this.denoiserReach, a, b);
+    return toMelLayout(x, 1, p.mels, b - a);
+  }
+
+  async synthesize(phoneIds: number[], o: SynthesisOptions = {}): Promise<SynthesisResult> {
+    const p = await this.prepare(phoneIds, o);
+    const { steps, sampler, mels: M, frames: T } = p.sampler;
+    const cond = { data: p.sampler.cond, shape: [1, p.sampler.condChannels, T] };
+    const t0 = performance.now();
     const res = sampler === 'ddim'
-      ? await runDdimSampler(this.sessions.denoiser, this.schedule, cond, M, steps, noise.init)
-      : await runSampler(this.sessions.denoiser, cond, M, steps, noise);
+      ? await runDdimSampler(this.sessions.denoiser, this.schedule, cond, M, steps, p.sampler.init)
+      : await runSampler(this.sessions.denoiser, cond, M, steps, { init: p.sampler.init, step: (k) => p.sampler.stepNoise[k]! });
     const denoiserMs = performance.now() - t0;
     return {
-      mel: toMelLayout(res.x, 1, M, lr.frames), frames: lr.frames, mels: M, durations,
-      f0: (ad.f0_denorm?.data as Float32Array | undefined) ?? new Float32Array(lr.frames),
-      timings: { encoderMs, adaptorMs, denoiserMs, steps },
+      mel: toMelLayout(res.x, 1, M, T), frames: T, mels: M, durations: p.durations, f0: p.f0,
+      timings: { ...p.timings, denoiserMs, steps },
     };
   }
 }

@@ -15,6 +15,13 @@ export interface Vocoder {
    * (callers rely on this for timestamps; see `fitLength`).
    */
   synthesize(mel: Float32Array, frames: number): Promise<Float32Array>;
+  /**
+   * Frames of mel context each side that make the samples of a frame range exact: vocoding frames
+   * [a - c, b + c) (clipped to the mel) and keeping frames [a, b)'s samples gives the samples of
+   * vocoding the whole mel (see `synthesizeFrames`). Undefined where no finite context does
+   * (Griffin-Lim iterates over the whole spectrogram): such a vocoder is given whole sentences.
+   */
+  readonly contextFrames?: number;
   /** Releases sessions (optional). */
   dispose?(): Promise<void>;
 }
@@ -64,6 +71,23 @@ export function melChannelsFirst(mel: Float32Array, frames: number, mels: number
   const x = new Float32Array(mels * frames);
   for (let t = 0; t < frames; t++) for (let m = 0; m < mels; m++) x[m * frames + t] = mel[t * mels + m]! * scale;
   return x;
+}
+
+/** The frames [lo, hi) of a T-frame mel that `synthesizeFrames` vocodes for frames [a, b). */
+export function vocoderWindow(context: number, T: number, a: number, b: number): [number, number] {
+  return [Math.max(0, a - context), Math.min(T, b + context)];
+}
+
+/**
+ * The samples of frames [a, b) of a T-frame log-mel ([T, mels] row-major; only rows
+ * `vocoderWindow(...)` are read), (b - a) * hop of them, vocoding only that window.
+ */
+export async function synthesizeFrames(v: Vocoder, mel: Float32Array, T: number, mels: number, a: number, b: number): Promise<Float32Array> {
+  if (v.contextFrames === undefined) throw new Error(`vocoder '${v.name}' has no finite context: vocode whole sentences`);
+  if (!(Number.isInteger(a) && Number.isInteger(b) && 0 <= a && a < b && b <= T)) throw new Error(`synthesizeFrames: bad frame range [${a}, ${b}) of ${T}`);
+  const [lo, hi] = vocoderWindow(v.contextFrames, T, a, b);
+  const y = await v.synthesize(mel.subarray(lo * mels, hi * mels), hi - lo);
+  return y.slice((a - lo) * v.hop, (b - lo) * v.hop);
 }
 
 /** Pads with zeros or trims to exactly n samples. */

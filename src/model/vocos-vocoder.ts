@@ -4,17 +4,20 @@ import { createSession, exportOnnx, ortTensor, ParamStore, readSafetensors, type
 import { Serial } from '../util/serial.js';
 import { fitLength, melChannelsFirst, registerVocoder, type Vocoder, type VocoderContext } from './vocoder.js';
 import { generatorGraph } from './vocoder-gan.js';
-import type { VocosConfig } from './vocos.js';
+import { vocosContextFrames, type VocosConfig } from './vocos.js';
 
 export class VocosVocoder implements Vocoder {
   readonly name = 'vocos';
   private readonly serial = new Serial();
+  readonly contextFrames: number;
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly cfg: VocosConfig,
     readonly sampleRate: number,
     readonly hop: number,
-  ) {}
+  ) {
+    this.contextFrames = vocosContextFrames(cfg);
+  }
 
   static async load(ctx: VocoderContext): Promise<VocosVocoder> {
     if (!ctx.file) throw new Error("vocoder 'vocos' needs a weights file (generator.safetensors)");

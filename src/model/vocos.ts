@@ -40,6 +40,18 @@ export interface VocosOutputs {
   phase: Tensor;
 }
 
+/**
+ * Mel frames of context each side that make a frame range's samples exact (`Vocoder.contextFrames`).
+ * The embedding and every block's depthwise conv reach (kernel - 1) / 2 frames. The centred inverse
+ * STFT gives sample n the frames f with f hop - nFft/2 <= n < f hop + nFft/2, so the samples of
+ * frames [a, b) use STFT frames a - q .. b + q, q = floor((nFft/2 - 1) / hop): q frames before the
+ * range, q + 1 after it (n_fft 1024, hop 256: 1 and 2).
+ */
+export function vocosContextFrames(cfg: VocosConfig): number {
+  const backbone = ((cfg.kernel - 1) / 2) * (cfg.layers + 1);
+  return backbone + Math.floor((cfg.stft.nFft / 2 - 1) / cfg.stft.hop) + 1;
+}
+
 function convNeXtBlock(s: Scope, x: Tensor, cfg: VocosConfig): Tensor {
   const { dim, intermediate, kernel } = cfg;
   // x: [B, dim, T]

@@ -8,6 +8,8 @@ import { Rng } from '../engine/random.js';
 import { vpsdeSchedule } from '../model/diffusion.js';
 import { buildAdaptorGraph, buildDenoiseStepGraph, buildEncoderGraph, prodiffConfigFromHparams } from '../model/prodiff.js';
 import { saveModel } from '../train/teacher.js';
+import { generatorGraph } from '../model/vocoder-gan.js';
+import { VOCOS_SMALL, type VocosConfig } from '../model/vocos.js';
 import { PhoneVocab } from '../text/phones.js';
 import { packageVoice, type PackageVoiceOptions, type PackagedVoice } from './package.js';
 
@@ -68,4 +70,12 @@ export function makeRandomVoice(out: string, config: Record<string, unknown> = T
   } finally {
     rmSync(runDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Writes a random-weight Vocos generator in `prodiff train-vocoder`'s format (generator.* tensors,
+ * config metadata): a 'vocos' voice vocoder for tests and for timing (its output is noise).
+ */
+export function writeRandomVocos(path: string, cfg: VocosConfig = VOCOS_SMALL, seed = 1): void {
+  new ParamStore().initialize(generatorGraph(cfg), new Rng(seed)).save(path, { step: '0', kind: 'random', config: JSON.stringify(cfg) });
 }
