@@ -1,20 +1,37 @@
 // `prodiff train-vocoder --data DIR --out RUN [options]`: GAN training of the Vocos-style vocoder
-// on a folder of WAV files (random segments), resumable: run it again with the same --out to
-// continue from the last checkpoint (--steps may be raised). Ctrl-C writes a checkpoint and stops.
+// on a folder of WAV files or a preprocessed cache (random segments), optionally on an acoustic
+// model's mels (precomputed first) and from another run's weights (fine-tuning). Resumable: run it
+// again with the same --out to continue from the last checkpoint (--steps may be raised). Ctrl-C
+// writes a checkpoint and stops.
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command } from './command.js';
 import { PRODIFF_MEL } from '../audio/mel.js';
-import { WavFolderCorpus } from '../data/vocoder-data.js';
+import { defaultAcousticMelDir, precomputeAcousticMels } from '../data/acoustic-mels.js';
+import { isCacheDir } from '../data/cache-vocoder-corpus.js';
+import { describeSource, openVocoderCorpus, type VocoderDataSource } from '../data/vocoder-source.js';
 import { MPD_SMALL, MRD_SMALL, type AdversarialLoss } from '../model/discriminators.js';
 import { VOCOS_LOSS, type VocoderModelConfig } from '../model/vocoder-gan.js';
 import { VOCOS_SMALL } from '../model/vocos.js';
 import { formatValue, Progress } from '../util/progress.js';
-import { readRunConfig, trainVocoder, VOCODER_TRAIN_DEFAULTS, type VocoderTrainConfig } from '../train/vocoder.js';
+import { readRunConfig, resolveVocoderInit, trainVocoder, VOCODER_TRAIN_DEFAULTS, type VocoderTrainConfig } from '../train/vocoder.js';
 
-const USAGE = `usage: prodiff train-vocoder --data DIR --out RUN [options]
+const USAGE = `usage: prodiff train-vocoder --data DIR|CACHE --out RUN [options]
 
-  --data DIR              folder of .wav files (searched recursively; resampled to --sr)
+  --data DIR|CACHE        folder of .wav files (searched recursively; resampled to --sr), or a
+                          preprocessed cache (a folder with index.json): its train split, the
+                          recordings from its corpus folder, the cache's ground-truth mels.
+                          A resumed run may leave it out (it reuses the run's own data)
   --out RUN               run directory (created, or resumed when it holds a checkpoint)
+  --acoustic RUN          with a cache: train on this acoustic model's mels (teacher or student run
+                          folder, or its model.safetensors) with the cache's durations forced; they
+                          are computed first into --mels (finished utterances are skipped)
+  --mels DIR              where those mels go (default CACHE/acoustic-mels/<run>-seed<N>)
+  --acoustic-seed N       base seed of the acoustic model's sampler (default 0; one seed per utterance)
+  --prepare-only          compute the acoustic mels and stop (no --out needed)
+  --init RUN              fine-tune: a new run starting from RUN's latest generator and discriminator
+                          weights (fresh optimiser state, step 0); its model configuration is RUN's,
+                          training options default to RUN's (mel-only pre-training to 0)
   --steps N               total generator steps to reach (default 1000)
   --checkpoint-every N    steps between checkpoints (default 200)
   --threads N             ONNX Runtime threads per session (default 1)
@@ -44,7 +61,8 @@ export async function run(args: string[]): Promise<number> {
         adversarial: { type: 'string' }, 'mel-weight': { type: 'string' }, 'mrd-weight': { type: 'string' }, 'fm-weight': { type: 'string' },
         batch: { type: 'string' }, 'segment-frames': { type: 'string' }, lr: { type: 'string' }, 'schedule-steps': { type: 'string' },
         warmup: { type: 'string' }, 'pretrain-mel-steps': { type: 'string' }, seed: { type: 'string' }, sr: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
+        acoustic: { type: 'string' }, mels: { type: 'string' }, 'acoustic-seed': { type: 'string' }, 'prepare-only': { type: 'boolean', default: false },
+        init: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
     }).values;
   } catch (e) {
@@ -52,7 +70,7 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   if (a.help) { process.stdout.write(USAGE + '\n'); return 0; }
-  if (!a.data || !a.out) { process.stderr.write(`prodiff train-vocoder: --data and --out are required\n${USAGE}\n`); return 2; }
+  if (!a.out && !a['prepare-only']) { process.stderr.write(`prodiff train-vocoder: --out is required\n${USAGE}\n`); return 2; }
 
   const num = (k: keyof typeof a, def: number): number => {
     const v = a[k];
@@ -61,13 +79,48 @@ export async function run(args: string[]): Promise<number> {
     if (!Number.isFinite(n)) throw new Error(`--${k} must be a number, got '${v}'`);
     return n;
   };
-  const modelFlags = ['dim', 'intermediate', 'layers', 'periods', 'mpd-channels', 'mrd-ffts', 'mrd-channels', 'adversarial', 'mel-weight', 'mrd-weight', 'fm-weight',
-    'batch', 'segment-frames', 'lr', 'schedule-steps', 'warmup', 'pretrain-mel-steps', 'seed', 'sr'] as const;
+  const architectureFlags = ['dim', 'intermediate', 'layers', 'periods', 'mpd-channels', 'mrd-ffts', 'mrd-channels', 'adversarial', 'mel-weight', 'mrd-weight', 'fm-weight', 'sr'] as const;
+  const modelFlags = [...architectureFlags, 'batch', 'segment-frames', 'lr', 'schedule-steps', 'warmup', 'pretrain-mel-steps', 'seed'] as const;
 
-  let config = readRunConfig(a.out);
+  const stored = a.out ? readRunConfig(a.out) : undefined;
+  let source: VocoderDataSource | undefined = stored?.data;
+  if (a.data) {
+    const given = dataSource(a.data, a.acoustic, a.mels, num('acoustic-seed', 0));
+    if (stored?.data && JSON.stringify(given) !== JSON.stringify(stored.data)) {
+      throw new Error(`${a.out} trains on the ${describeSource(stored.data)}; resume it without --data/--acoustic/--mels or with the same ones, or use a new --out`);
+    }
+    source = given;
+  } else if (a.acoustic || a.mels) throw new Error('--acoustic and --mels need --data CACHE');
+  if (!source) { process.stderr.write(`prodiff train-vocoder: --data is required\n${USAGE}\n`); return 2; }
+  if (source.kind === 'acoustic-mels') {
+    let pre: Progress | undefined;
+    const r = await precomputeAcousticMels({
+      cache: source.cache, acoustic: source.acoustic, out: source.mels, seed: source.seed, threads: num('threads', 1),
+      onProgress: (done, total) => {
+        if (done < total) pre ??= new Progress({ total, label: 'acoustic mels', unit: 'utt' }, done);
+        pre?.update(done);
+      },
+    });
+    pre?.finish();
+    process.stderr.write(`train-vocoder: acoustic-model mels in ${r.dir}: ${r.computed} computed, ${r.skipped} already there\n`);
+  }
+  if (a['prepare-only']) return 0;
+  const out = a.out!;
+
+  let config = stored;
   if (config) {
     const given = modelFlags.filter((k) => a[k] !== undefined);
-    if (given.length) process.stderr.write(`prodiff train-vocoder: resuming ${a.out} with its stored configuration; ignoring ${given.map((k) => `--${k}`).join(' ')}\n`);
+    if (given.length) process.stderr.write(`prodiff train-vocoder: resuming ${out} with its stored configuration; ignoring ${given.map((k) => `--${k}`).join(' ')}\n`);
+    if (a.init) process.stderr.write(`prodiff train-vocoder: resuming ${out}; --init applies to new runs only, ignored\n`);
+  } else if (a.init) {
+    const given = architectureFlags.filter((k) => a[k] !== undefined);
+    if (given.length) throw new Error(`--init takes the model of ${a.init}; leave out ${given.map((k) => `--${k}`).join(' ')}`);
+    const { init, config: from } = resolveVocoderInit(a.init);
+    config = {
+      ...from, batch: num('batch', from.batch), segmentFrames: num('segment-frames', from.segmentFrames), lr: num('lr', from.lr),
+      scheduleSteps: num('schedule-steps', from.scheduleSteps), warmupSteps: num('warmup', from.warmupSteps),
+      pretrainMelSteps: num('pretrain-mel-steps', 0), seed: num('seed', from.seed), init,
+    } satisfies VocoderTrainConfig;
   } else {
     const adversarial = (a.adversarial ?? VOCOS_LOSS.adversarial) as AdversarialLoss;
     if (adversarial !== 'hinge' && adversarial !== 'lsgan') throw new Error(`--adversarial must be hinge or lsgan, got '${adversarial}'`);
@@ -85,10 +138,11 @@ export async function run(args: string[]): Promise<number> {
       pretrainMelSteps: num('pretrain-mel-steps', d.pretrainMelSteps), seed: num('seed', d.seed),
     } satisfies VocoderTrainConfig;
   }
+  if (!stored) config = { ...config, data: source };
   const steps = num('steps', 1000);
-  const corpus = new WavFolderCorpus(a.data, config.model.mel.sampleRate);
+  const corpus = openVocoderCorpus(source, config.model.mel.sampleRate);
   const totalSec = Array.from({ length: corpus.size }, (_, i) => corpus.length(i)).reduce((s, n) => s + n, 0) / corpus.sampleRate;
-  process.stderr.write(`train-vocoder: ${corpus.size} files (${totalSec.toFixed(1)} s) from ${a.data}; run ${a.out}\n`);
+  process.stderr.write(`train-vocoder: ${corpus.size} utterances (${totalSec.toFixed(1)} s), ${describeSource(source)}; run ${out}\n`);
 
   let stopRequested = false;
   const onSig = () => {
@@ -100,7 +154,7 @@ export async function run(args: string[]): Promise<number> {
   process.on('SIGTERM', onSig);
   let bar: Progress | undefined;
   try {
-    const result = await trainVocoder(corpus, a.out, config, {
+    const result = await trainVocoder(corpus, out, config, {
       steps,
       checkpointEvery: num('checkpoint-every', 200),
       threads: num('threads', 1),
@@ -116,7 +170,7 @@ export async function run(args: string[]): Promise<number> {
     bar?.finish();
     const rec = result.lastRecord;
     process.stdout.write(`train-vocoder: step ${result.step}${result.resumedFrom ? ` (resumed from ${result.resumedFrom})` : ''}` +
-      (rec ? `, mel L1 ${formatValue(rec.mel_l1 ?? NaN)}, generator loss ${formatValue(rec.g_loss)}` : '') + `; wrote ${a.out}\n`);
+      (rec ? `, mel L1 ${formatValue(rec.mel_l1 ?? NaN)}, generator loss ${formatValue(rec.g_loss)}` : '') + `; wrote ${out}\n`);
     return 0;
   } finally {
     process.off('SIGINT', onSig);
@@ -124,7 +178,21 @@ export async function run(args: string[]): Promise<number> {
   }
 }
 
+/** --data (and --acoustic) as a data source with absolute paths, so that a resume can compare it. */
+function dataSource(data: string, acoustic: string | undefined, mels: string | undefined, seed: number): VocoderDataSource {
+  const dir = resolve(data);
+  if (!isCacheDir(dir)) {
+    if (acoustic || mels) throw new Error(`--acoustic needs --data to be a preprocessed cache (a folder with index.json); ${data} has no index.json`);
+    return { kind: 'wavs', dir };
+  }
+  if (!acoustic) {
+    if (mels) throw new Error('--mels needs --acoustic');
+    return { kind: 'cache', cache: dir };
+  }
+  return { kind: 'acoustic-mels', cache: dir, acoustic: resolve(acoustic), mels: resolve(mels ?? defaultAcousticMelDir(dir, acoustic, seed)), seed };
+}
+
 export const trainVocoderCommand: Command = {
-  summary: 'train the Vocos-style vocoder (GAN) on a folder of WAV files; resumable',
+  summary: 'train the Vocos-style vocoder (GAN) on WAV files or a cache, optionally fine-tuning on acoustic-model mels; resumable',
   run,
 };

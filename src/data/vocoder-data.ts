@@ -51,7 +51,8 @@ export class WavFolderCorpus implements VocoderCorpus {
   }
 }
 
-function listWavs(dir: string): string[] {
+/** Every *.wav below `dir`, sorted, recursive. */
+export function listWavs(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
     for (const name of readdirSync(d).sort()) {

@@ -2,14 +2,15 @@
 // preprocessed cache (so every frame aligns with the recording's mel), vocoded with Griffin-Lim,
 // their pitch re-estimated from the vocoded audio with the same tracker that made the cache's f0,
 // and (when pocketsphinx is installed) transcribed. One row per system; see metrics.ts.
-import { existsSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { loadAudio, melToWaveGriffinLim, PRODIFF_MEL, prodiffPitch } from '../audio/index.js';
 import { readCorpus } from '../data/corpus.js';
+import { cacheCorpusRoot } from '../data/cache-recordings.js';
 import { readCacheIndex, type CacheEntry } from '../data/preprocess.js';
 import { readSafetensors } from '../engine/safetensors.js';
 import { loadProDiffWeights, type LoadedWeights } from '../model/checkpoint.js';
 import { AcousticModel } from '../model/inference.js';
+import { acousticWeightsPath } from '../model/load-acoustic.js';
 import { AsrBatch, pocketsphinxMissing } from './asr.js';
 import { addPitchCounts, comparePitch, emptyPitchCounts, MCD_ORDER, mcdSum, melL1, melSsim, normalizeWords, pitchSummary, wordErrors, type MelImage, type PitchCounts } from './metrics.js';
 
@@ -120,18 +121,8 @@ interface Accumulator {
 
 const newAcc = (): Accumulator => ({ frames: 0, l1: 0, ssim: 0, mcd: 0, melFrames: 0, pitch: emptyPitchCounts(), pitchUsed: false, ms: 0, seconds: 0, timed: false, wordErrors: 0, words: 0, transcribed: false });
 
-function modelPath(p: string): string {
-  return p.endsWith('.safetensors') ? p : join(p, 'model.safetensors');
-}
-
-/** The cache records the corpus path as given to preprocess: try it as is, then next to the cache. */
-function corpusRoot(cache: string, recorded: string): string | undefined {
-  const candidates = isAbsolute(recorded) ? [recorded] : [resolve(recorded), resolve(dirname(resolve(cache)), recorded)];
-  return candidates.find((c) => existsSync(join(c, 'metadata.csv')) || existsSync(c));
-}
-
 async function buildSystems(o: EvalOptions, log: (l: string) => void): Promise<System[]> {
-  const loaded: { path: string; w: LoadedWeights }[] = o.runs.map((r) => ({ path: modelPath(r), w: loadProDiffWeights(modelPath(r)) }));
+  const loaded: { path: string; w: LoadedWeights }[] = o.runs.map((r) => ({ path: acousticWeightsPath(r), w: loadProDiffWeights(acousticWeightsPath(r)) }));
   const systems: System[] = [];
   const threads = o.threads;
   const naive = o.naive ?? ['ddpm', 'ddim'];
@@ -192,7 +183,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
     else {
       asr = new AsrBatch();
       asrNote = 'pocketsphinx_batch, en-us acoustic model, en-us.lm.bin, cmudict-en-us.dict; audio resampled to 16 kHz';
-      const root = corpusRoot(o.cache, index.corpus);
+      const root = cacheCorpusRoot(o.cache, index.corpus);
       if (root) {
         try {
           wavs = new Map(readCorpus(root).utterances.map((u) => [u.id, u.wav]));

@@ -3,14 +3,15 @@
 // holds the configuration, atomic checkpoints (both optimisers, the data sampler's random state),
 // a JSON-lines log, PNG loss curves and the latest generator weights (safetensors + ONNX).
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { exportOnnx, ortTensor, ParamStore, schedules, Trainer, type Schedule } from '../engine/index.js';
+import { join, resolve } from 'node:path';
+import { exportOnnx, ortTensor, ParamStore, readSafetensors, schedules, Trainer, type Schedule } from '../engine/index.js';
 import { writeFileAtomic } from '../engine/atomic.js';
 import { SegmentSampler, type VocoderBatch, type VocoderCorpus } from '../data/vocoder-data.js';
 import {
-  discriminatorSpec, generatorGraph, generatorSpec, initVocoderParams, isGeneratorParam, type BatchShape, type OptimConfig, type VocoderModelConfig,
+  discriminatorSpec, generatorGraph, generatorSpec, initVocoderParams, isDiscriminatorParam, isGeneratorParam, type BatchShape, type OptimConfig, type VocoderModelConfig,
 } from '../model/vocoder-gan.js';
 import { linePlotPng } from '../util/plot.js';
+import type { VocoderDataSource } from '../data/vocoder-source.js';
 
 export interface VocoderTrainConfig {
   model: VocoderModelConfig;
@@ -29,6 +30,22 @@ export interface VocoderTrainConfig {
   /** Generator steps with the mel loss only, before the discriminators start. */
   pretrainMelSteps: number;
   seed: number;
+  /** Fine-tuning: a new run starts from another run's weights (see `resolveVocoderInit`). */
+  init?: VocoderInit;
+  /** Where the training data comes from (recorded so that a resume reads the same data). */
+  data?: VocoderDataSource;
+}
+
+/**
+ * The starting weights of a fine-tune: generator and discriminators of another run's checkpoint.
+ * Only the parameters are taken; the optimiser moments start at zero and the step count at 0, so
+ * the fine-tune has its own learning-rate schedule (and warm-up, which fresh moments want).
+ */
+export interface VocoderInit {
+  run: string;
+  step: number;
+  generator: string;
+  discriminator: string;
 }
 
 export const VOCODER_TRAIN_DEFAULTS: Omit<VocoderTrainConfig, 'model'> = {
@@ -97,6 +114,34 @@ export function readRunConfig(runDir: string): VocoderTrainConfig | undefined {
   return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf-8')) as VocoderTrainConfig) : undefined;
 }
 
+/** The latest checkpoint of `runDir` as a fine-tune's starting point, and that run's configuration. */
+export function resolveVocoderInit(runDir: string): { init: VocoderInit; config: VocoderTrainConfig } {
+  const config = readRunConfig(runDir);
+  const indexPath = join(runDir, INDEX);
+  if (!config || !existsSync(indexPath)) throw new Error(`${runDir}: not a vocoder run with a checkpoint (no ${CONFIG} or ${INDEX})`);
+  const idx = JSON.parse(readFileSync(indexPath, 'utf-8')) as CheckpointIndex;
+  return { init: { run: resolve(runDir), step: idx.step, generator: resolve(runDir, idx.generator), discriminator: resolve(runDir, idx.discriminator) }, config };
+}
+
+/** Overwrites the generator and discriminator parameters in `params` with those of `init`. */
+function loadInitWeights(params: ParamStore, init: VocoderInit): void {
+  const files = [
+    { path: init.generator, owns: isGeneratorParam },
+    { path: init.discriminator, owns: isDiscriminatorParam },
+  ];
+  for (const { path, owns } of files) {
+    if (!existsSync(path)) throw new Error(`${path}: the checkpoint to start from is gone (the run ${init.run} keeps only its newest checkpoints); start the fine-tune again`);
+    const f = readSafetensors(path);
+    for (const [name, p] of params.values) {
+      if (!owns(name)) continue;
+      const t = f.tensors.get(name);
+      if (!t || !(t.data instanceof Float32Array)) throw new Error(`${path}: no float32 tensor '${name}': that run's model differs from this one`);
+      if (t.shape.join(',') !== p.shape.join(',')) throw new Error(`${path}: '${name}' has shape [${t.shape}], this model's is [${p.shape}]`);
+      params.set(name, p.shape, Float32Array.from(t.data));
+    }
+  }
+}
+
 /** Renders the run's log as loss curves. */
 export function writeCurves(runDir: string, out = join(runDir, 'curves.png')): void {
   const recs = readLog(runDir);
@@ -128,7 +173,12 @@ export async function trainVocoder(corpus: VocoderCorpus, runDir: string, config
   const shape: BatchShape = { batch: config.batch, segmentFrames: config.segmentFrames };
   const optim: OptimConfig = { lr: schedule(config), betas: config.betas, weightDecay: config.weightDecay, clipGradNorm: config.clipGradNorm, threads: o.threads ?? 1 };
 
+  const indexPath = join(runDir, INDEX);
   const params = initVocoderParams(cfg, shape, config.seed);
+  if (config.init && !existsSync(indexPath)) {
+    loadInitWeights(params, config.init);
+    note(`starting from ${config.init.run} at step ${config.init.step} (weights only, fresh optimiser state)`);
+  }
   const G = await Trainer.create(generatorSpec(cfg, shape, optim), params);
   const D = await Trainer.create(discriminatorSpec(cfg, shape, optim), params);
 
@@ -138,7 +188,6 @@ export async function trainVocoder(corpus: VocoderCorpus, runDir: string, config
   const valBatch = feeds(new SegmentSampler(corpus, segOpts, config.seed + 7919).next(), cfg.generator.mels);
   let elapsedBase = 0;
   let resumedFrom = 0;
-  const indexPath = join(runDir, INDEX);
   if (existsSync(indexPath)) {
     const idx = JSON.parse(readFileSync(indexPath, 'utf-8')) as CheckpointIndex;
     G.loadCheckpoint(join(runDir, idx.generator));

@@ -1,0 +1,256 @@
+// `prodiff eval-vocoder`: trained vocoders against Griffin-Lim on held-out utterances. Each input
+// mel (the recording's, and optionally an acoustic model's with the durations forced) goes through
+// every vocoder; the audio is scored against the recording's mel (log-mel L1 and MCD, the
+// definitions of `prodiff eval`, so the two tables compare), timed (RTF) and transcribed with
+// pocketsphinx (WER against the cache's text), next to the recording itself as the ASR ceiling.
+import { mkdirSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { loadAudio, logMel, PRODIFF_MEL, writeWav } from '../audio/index.js';
+import { forcedMel, readCacheUtterance } from '../data/acoustic-mels.js';
+import { cacheRecordings } from '../data/cache-recordings.js';
+import { isCacheDir } from '../data/cache-vocoder-corpus.js';
+import { readCacheIndex, type CacheEntry } from '../data/preprocess.js';
+import { listWavs } from '../data/vocoder-data.js';
+import { readSafetensors } from '../engine/safetensors.js';
+import type { AcousticModel } from '../model/inference.js';
+import { loadAcousticModel } from '../model/load-acoustic.js';
+import { createVocoder, type Vocoder } from '../model/vocoder.js';
+import { AsrBatch, pocketsphinxMissing } from './asr.js';
+import { MCD_ORDER, mcdSum, melL1, normalizeWords, wordErrors, type MelImage } from './metrics.js';
+
+export interface VocoderEvalOptions {
+  /** A preprocessed cache (its `split`, with texts) or a folder of WAV files (no WER: no texts). */
+  data: string;
+  /** Vocoder runs (their generator.safetensors) or generator weight files. */
+  vocoders: string[];
+  split?: CacheEntry['split'];
+  limit?: number;
+  /** Also vocode this acoustic model's mels (teacher or student; cache only), durations forced. */
+  acoustic?: string;
+  /** Base seed of the acoustic model's sampler (one seed per utterance, as for fine-tuning). */
+  acousticSeed?: number;
+  /** Transcribe with pocketsphinx when installed (default true). */
+  asr?: boolean;
+  griffinLimIterations?: number;
+  threads?: number;
+  /** Write every output as WAV here: <id>.<input>.<vocoder>.wav. */
+  out?: string;
+  log?: (line: string) => void;
+}
+
+export type VocoderInput = 'recording' | 'ground-truth mel' | 'acoustic mel';
+
+export interface VocoderEvalRow {
+  label: string;
+  input: VocoderInput;
+  /** 'griffin-lim', a generator file, or null for the recording. */
+  vocoder: string | null;
+  melL1: number | null;
+  mcd: number | null;
+  rtf: number | null;
+  wer: number | null;
+  frames: number;
+}
+
+export interface VocoderEvalReport {
+  data: string;
+  split: string | null;
+  utterances: string[];
+  seconds: number;
+  acoustic: string | null;
+  asr: { used: boolean; note: string };
+  definitions: Record<string, string>;
+  settings: { griffinLimIterations: number; mcdOrder: number; threads: number; acousticSeed: number };
+  rows: VocoderEvalRow[];
+  perUtterance: { id: string; row: string; melL1?: number; mcd?: number; hypothesis?: string; wordErrors?: number; words?: number }[];
+}
+
+export const VOCODER_METRIC_DEFINITIONS: Record<string, string> = {
+  melL1: "mean |logmel(audio) - mel_recording| over frames x 80 bins, log10-mel units (as `prodiff eval`; the vocoder training logs the same in ln units, x 2.3026)",
+  mcd: `dB; mel-cepstral distortion between logmel(audio) and the recording's mel, the definition of \`prodiff eval\`: orthonormal DCT-II of ln(mel), c_1..c_${MCD_ORDER}, frames one to one`,
+  rtf: 'vocoder wall time / audio seconds (one warm-up call first; the acoustic model is not timed)',
+  wer: 'pocketsphinx (en-us) word error rate against the normalised text: (S + D + I) / reference words, pooled over utterances',
+};
+
+interface Item {
+  id: string;
+  /** The recording's log10 mel [frames, mels]. */
+  mel: Float32Array;
+  frames: number;
+  text?: string;
+  wav?: string;
+  entry?: CacheEntry;
+}
+
+/** Utterances to score: the cache split (recordings looked up in its corpus), or every WAV below a folder. */
+function loadItems(o: VocoderEvalOptions, log: (l: string) => void): { items: Item[]; split: string | null } {
+  if (isCacheDir(o.data)) {
+    const split = o.split ?? 'test';
+    const index = readCacheIndex(o.data);
+    if (index.audio.sampleRate !== PRODIFF_MEL.sampleRate || index.audio.hop !== PRODIFF_MEL.hop || index.audio.nMels !== PRODIFF_MEL.nMels) {
+      throw new Error(`${o.data}: audio settings ${JSON.stringify(index.audio)} differ from ProDiff's`);
+    }
+    let wavs = new Map<string, string>();
+    try {
+      wavs = cacheRecordings(o.data, index).wavs;
+    } catch (e) {
+      log(`${(e as Error).message}: no recording row`);
+    }
+    const entries = index.utterances.filter((u) => u.split === split).slice(0, o.limit);
+    if (entries.length === 0) throw new Error(`${o.data}: no '${split}' utterances`);
+    const items = entries.map((e) => {
+      const u = readCacheUtterance(o.data, e.id);
+      const wav = wavs.get(e.id);
+      return { id: e.id, mel: u.mel, frames: u.frames, text: e.text, entry: e, ...(wav ? { wav } : {}) };
+    });
+    return { items, split };
+  }
+  if (o.acoustic) throw new Error(`--acoustic needs --data to be a preprocessed cache (index.json); ${o.data} has none`);
+  const files = listWavs(o.data);
+  if (files.length === 0) throw new Error(`${o.data}: neither a cache (index.json) nor a folder with .wav files`);
+  const items = files.slice(0, o.limit).map((f) => {
+    const m = logMel(loadAudio(f, PRODIFF_MEL.sampleRate).samples, PRODIFF_MEL);
+    return { id: relative(o.data, f).replace(/\.wav$/i, ''), mel: m.data, frames: m.frames, wav: f };
+  });
+  return { items, split: null };
+}
+
+/** A run folder stands for its generator.safetensors; the label names the run and its step. */
+function vocoderFile(p: string): { file: string; label: string } {
+  const file = p.endsWith('.safetensors') ? p : join(p, 'generator.safetensors');
+  const step = readSafetensors(file).metadata.step;
+  const name = p.endsWith('.safetensors') ? basename(p, '.safetensors') : basename(p);
+  return { file, label: `vocos ${name}${step !== undefined ? ` step ${step}` : ''}` };
+}
+
+/** log-mel of the output, cut (or padded with its last frame) to the recording's frame count. */
+function outputMel(y: Float32Array, frames: number): MelImage {
+  const m = logMel(y, PRODIFF_MEL);
+  const M = PRODIFF_MEL.nMels;
+  const data = new Float32Array(frames * M);
+  for (let t = 0; t < frames; t++) data.set(m.data.subarray(Math.min(t, m.frames - 1) * M, (Math.min(t, m.frames - 1) + 1) * M), t * M);
+  return { data, frames, mels: M };
+}
+
+export async function evaluateVocoders(o: VocoderEvalOptions): Promise<VocoderEvalReport> {
+  const log = o.log ?? (() => {});
+  const threads = o.threads ?? 1;
+  const glIterations = o.griffinLimIterations ?? 32;
+  const acousticSeed = o.acousticSeed ?? 0;
+  const { items, split } = loadItems(o, log);
+  const { sampleRate, hop, nMels: M } = PRODIFF_MEL;
+
+  const vocoders: { label: string; file: string; v: Vocoder }[] = [
+    { label: 'Griffin-Lim', file: 'griffin-lim', v: await createVocoder('griffin-lim', { mel: PRODIFF_MEL, options: { iterations: glIterations } }) },
+  ];
+  for (const p of o.vocoders) {
+    const { file, label: name } = vocoderFile(p);
+    const label = vocoders.some((v) => v.label === name) ? `${name} (${file})` : name;
+    vocoders.push({ label, file, v: await createVocoder('vocos', { mel: PRODIFF_MEL, file, threads }) });
+  }
+  const acoustic: AcousticModel | undefined = o.acoustic ? (await loadAcousticModel(o.acoustic, threads)).model : undefined;
+
+  let asr: AsrBatch | undefined;
+  let asrNote = 'not requested';
+  if (o.asr ?? true) {
+    const missing = pocketsphinxMissing();
+    if (missing) asrNote = `skipped: ${missing}`;
+    else if (!items.some((i) => i.text)) asrNote = 'skipped: no reference texts (a WAV folder; use a cache)';
+    else {
+      asr = new AsrBatch();
+      asrNote = 'pocketsphinx_batch, en-us acoustic model, en-us.lm.bin, cmudict-en-us.dict; audio resampled to 16 kHz';
+    }
+  }
+  const withRecording = !!asr && items.some((i) => i.wav);
+  const inputs: VocoderInput[] = ['ground-truth mel', ...(acoustic ? ['acoustic mel' as const] : [])];
+  const rows: VocoderEvalRow[] = [
+    ...(withRecording ? [{ label: 'recording', input: 'recording' as const, vocoder: null, melL1: null, mcd: null, rtf: null, wer: null, frames: 0 }] : []),
+    ...inputs.flatMap((input) => vocoders.map((v) => ({ label: `${input} -> ${v.label}`, input, vocoder: v.file, melL1: null, mcd: null, rtf: null, wer: null, frames: 0 }))),
+  ];
+  const acc = new Map(rows.map((r) => [r.label, { l1: 0, mcd: 0, frames: 0, ms: 0, seconds: 0, errors: 0, words: 0, transcribed: false }]));
+  const perUtterance: VocoderEvalReport['perUtterance'] = [];
+  if (o.out) mkdirSync(o.out, { recursive: true });
+  const stem = (label: string) => label.replace(/[^A-Za-z0-9.-]+/g, '_');
+
+  // Sessions warm up on their first call; keep that out of the RTF.
+  for (const v of vocoders.slice(1)) await v.v.synthesize(items[0]!.mel, items[0]!.frames);
+
+  let seconds = 0;
+  try {
+    for (const [k, it] of items.entries()) {
+      const t0 = performance.now();
+      const T = it.frames;
+      const uttSeconds = (T * hop) / sampleRate;
+      seconds += uttSeconds;
+      const gt: MelImage = { data: it.mel, frames: T, mels: M };
+      if (withRecording && it.wav) {
+        asr!.add(`recording\u0000${it.id}`, loadAudio(it.wav, sampleRate).samples, sampleRate);
+        perUtterance.push({ id: it.id, row: 'recording' });
+      }
+      for (const input of inputs) {
+        const mel = input === 'ground-truth mel' ? it.mel : await forcedMel(acoustic!, readCacheUtterance(o.data, it.id), it.entry!, acousticSeed);
+        for (const v of vocoders) {
+          const label = `${input} -> ${v.label}`;
+          const a = acc.get(label)!;
+          const s0 = performance.now();
+          const y = await v.v.synthesize(mel, T);
+          a.ms += performance.now() - s0;
+          a.seconds += uttSeconds;
+          const out = outputMel(y, T);
+          const l1 = melL1(out, gt), mcdS = mcdSum(out, gt);
+          a.l1 += l1 * T; a.mcd += mcdS; a.frames += T;
+          perUtterance.push({ id: it.id, row: label, melL1: l1, mcd: mcdS / T });
+          asr?.add(`${label}\u0000${it.id}`, y, sampleRate);
+          if (o.out) writeWav(join(o.out, `${stem(it.id)}.${stem(input)}.${stem(v.label)}.wav`), [y], sampleRate);
+        }
+      }
+      log(`[${k + 1}/${items.length}] ${it.id}: ${T} frames in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }
+    if (asr) {
+      log(`transcribing ${perUtterance.length} files with pocketsphinx ...`);
+      const hyps = asr.run();
+      const texts = new Map(items.map((i) => [i.id, normalizeWords(i.text ?? '')]));
+      for (const u of perUtterance) {
+        const h = hyps.get(`${u.row}\u0000${u.id}`);
+        if (h === undefined) continue;
+        const we = wordErrors(texts.get(u.id)!, normalizeWords(h));
+        Object.assign(u, { hypothesis: h, wordErrors: we.errors, words: we.words });
+        const a = acc.get(u.row)!;
+        a.errors += we.errors; a.words += we.words; a.transcribed = true;
+      }
+    }
+  } finally {
+    asr?.dispose();
+    for (const v of vocoders) await v.v.dispose?.();
+  }
+
+  for (const r of rows) {
+    const a = acc.get(r.label)!;
+    r.frames = a.frames;
+    if (a.frames) { r.melL1 = a.l1 / a.frames; r.mcd = a.mcd / a.frames; r.rtf = a.ms / 1000 / a.seconds; }
+    if (a.transcribed && a.words > 0) r.wer = a.errors / a.words;
+  }
+  return {
+    data: o.data, split, utterances: items.map((i) => i.id), seconds, acoustic: o.acoustic ?? null,
+    asr: { used: !!asr, note: asrNote }, definitions: VOCODER_METRIC_DEFINITIONS,
+    settings: { griffinLimIterations: glIterations, mcdOrder: MCD_ORDER, threads, acousticSeed },
+    rows, perUtterance,
+  };
+}
+
+export function formatVocoderTable(r: VocoderEvalReport): string {
+  const fmt = (v: number | null, digits: number, pct = false) => (v === null ? '–' : pct ? `${(100 * v).toFixed(digits)}%` : v.toFixed(digits));
+  const lines = [
+    `${r.utterances.length} ${r.split ? `'${r.split}' utterances of ${r.data}` : `WAV files below ${r.data}`} (${r.seconds.toFixed(1)} s)` +
+      `${r.acoustic ? `; acoustic mels from ${r.acoustic} with the recordings' durations` : ''}; Griffin-Lim ${r.settings.griffinLimIterations} iterations; ` +
+      `${r.settings.threads} thread(s); ASR: ${r.asr.used ? 'pocketsphinx' : r.asr.note}`,
+    '',
+    '| input | vocoder | mel L1 (log10) | MCD (dB) | vocoder RTF | ASR WER |',
+    '|---|---|---:|---:|---:|---:|',
+  ];
+  for (const row of r.rows) {
+    const vocoder = row.input === 'recording' ? '–' : row.label.slice(row.input.length + 4);
+    lines.push(`| ${row.input} | ${vocoder} | ${fmt(row.melL1, 4)} | ${fmt(row.mcd, 2)} | ${fmt(row.rtf, 4)} | ${fmt(row.wer, 1, true)} |`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,89 @@
+// `prodiff eval-vocoder` on the committed tiny corpus: a tiny vocoder run and a tiny teacher, every
+// row of the table (recording, ground-truth and acoustic mels through Griffin-Lim and the vocoder)
+// with sane values, the JSON report, and a WAV folder (no texts, so no WER).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { preprocess } from '../../src/data/preprocess.js';
+import { CacheVocoderCorpus } from '../../src/data/cache-vocoder-corpus.js';
+import { pocketsphinxMissing } from '../../src/eval/asr.js';
+import { evaluateVocoders, formatVocoderTable, type VocoderEvalReport } from '../../src/eval/vocoder-eval.js';
+import { VOCODER_SMALL } from '../../src/model/vocoder-gan.js';
+import { trainTeacher } from '../../src/train/teacher.js';
+import { trainVocoder, VOCODER_TRAIN_DEFAULTS } from '../../src/train/vocoder.js';
+import { commands } from '../../src/cli/commands.js';
+import { repoRoot } from '../golden.js';
+
+const corpusDir = join(repoRoot, 'test', 'fixtures', 'corpus-tiny');
+const tinyTeacher = {
+  hidden_size: 16, enc_layers: 1, num_heads: 2, enc_ffn_kernel_size: 3, residual_channels: 16, residual_layers: 2, dilation_cycle_length: 1,
+  predictor_layers: 1, dur_predictor_layers: 1,
+  timesteps: 4, lr: 1.0, warmup_updates: 10, clip_grad_norm: 1, max_frames: 1200, max_sentences: 4, val_check_interval: 100, checkpoint_interval: 100, seed: 7, threads: 1,
+  dropout: 0, predictor_dropout: 0,
+};
+
+test('eval-vocoder: recording, ground-truth and acoustic mels through Griffin-Lim and a vocoder; table and JSON', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'prodiff-veval-'));
+  try {
+    const cache = join(dir, 'cache');
+    await preprocess(corpusDir, cache, { workers: 1 });
+    const teacher = join(dir, 'teacher');
+    await trainTeacher({ config: tinyTeacher, cache, out: teacher, resume: false, maxSteps: 2, log: () => {} });
+    const voc = join(dir, 'voc');
+    const model = { ...VOCODER_SMALL, generator: { ...VOCODER_SMALL.generator, dim: 16, intermediate: 32, layers: 1 }, mpd: { ...VOCODER_SMALL.mpd, periods: [2], channels: [4, 4, 4, 4, 4] }, mrd: { resolutions: [[512, 128]] as [number, number][], channels: 4 } };
+    await trainVocoder(new CacheVocoderCorpus(cache), voc, { ...VOCODER_TRAIN_DEFAULTS, model, batch: 1, segmentFrames: 8 }, { steps: 1, checkpointEvery: 1 });
+
+    const asrMissing = pocketsphinxMissing();
+    if (asrMissing) t.diagnostic(`ASR not exercised: ${asrMissing}`);
+    const wavs = join(dir, 'wavs');
+    const r: VocoderEvalReport = await evaluateVocoders({ data: cache, vocoders: [voc], acoustic: teacher, griffinLimIterations: 4, threads: 1, out: wavs });
+    assert.equal(r.split, 'test');
+    assert.ok(r.utterances.length >= 1);
+    assert.deepEqual(r.rows.map((x) => x.label), [
+      ...(asrMissing ? [] : ['recording']),
+      'ground-truth mel -> Griffin-Lim', 'ground-truth mel -> vocos voc step 1', 'acoustic mel -> Griffin-Lim', 'acoustic mel -> vocos voc step 1',
+    ]);
+    assert.equal(r.asr.used, !asrMissing);
+    for (const row of r.rows.filter((x) => x.input !== 'recording')) {
+      for (const k of ['melL1', 'mcd', 'rtf'] as const) assert.ok(Number.isFinite(row[k]) && row[k]! > 0, `${row.label} ${k} = ${row[k]}`);
+      assert.ok(row.frames > 0);
+      if (r.asr.used) assert.ok(row.wer! >= 0 && Number.isFinite(row.wer), `${row.label} WER ${row.wer}`);
+      else assert.equal(row.wer, null);
+    }
+    const gtGl = r.rows.find((x) => x.label === 'ground-truth mel -> Griffin-Lim')!;
+    const gtVoc = r.rows.find((x) => x.label === 'ground-truth mel -> vocos voc step 1')!;
+    // Griffin-Lim iterates towards the mel itself; a vocoder trained one step does not come close.
+    assert.ok(gtGl.melL1! < 0.3 && gtGl.melL1! < gtVoc.melL1!, `Griffin-Lim mel L1 ${gtGl.melL1} vs the vocoder's ${gtVoc.melL1}`);
+    if (r.asr.used) assert.ok(r.rows[0]!.wer! < 0.5, `the recording's WER ${r.rows[0]!.wer}`);
+    assert.equal(readdirSync(wavs).length, 4 * r.utterances.length);
+
+    const table = formatVocoderTable(r).trim().split('\n');
+    assert.equal(table[2], '| input | vocoder | mel L1 (log10) | MCD (dB) | vocoder RTF | ASR WER |');
+    assert.equal(table.length, 4 + r.rows.length);
+    assert.match(table.at(-1)!, /^\| acoustic mel \| vocos voc step 1 \| \d+\.\d{4} \| \d+\.\d{2} \| \d+\.\d{4} \| (\d+\.\d%|–) \|$/);
+
+    // The CLI on a WAV folder: no texts, so no ASR and no recording row; the JSON report on disk.
+    const json = join(dir, 'report.json');
+    const write = process.stdout.write.bind(process.stdout);
+    let printed = '';
+    process.stdout.write = ((s: string) => { printed += s; return true; }) as typeof process.stdout.write;
+    let rc: number;
+    try {
+      rc = await commands['eval-vocoder']!.run([join(voc, 'generator.safetensors'), '--data', join(corpusDir, 'wavs'), '--limit', '1', '--gl-iterations', '2', '--json', json]);
+    } finally {
+      process.stdout.write = write;
+    }
+    assert.equal(rc, 0);
+    const rep = JSON.parse(readFileSync(json, 'utf-8')) as VocoderEvalReport;
+    assert.deepEqual(rep.rows.map((x) => x.label), ['ground-truth mel -> Griffin-Lim', 'ground-truth mel -> vocos generator step 1']);
+    assert.equal(rep.split, null);
+    assert.match(rep.asr.note, /no reference texts|skipped/);
+    assert.match(printed, /\| ground-truth mel \| Griffin-Lim \|/);
+    assert.ok(existsSync(json));
+    await assert.rejects(evaluateVocoders({ data: join(corpusDir, 'wavs'), vocoders: [], acoustic: teacher }), /--acoustic needs --data to be a preprocessed cache/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,139 @@
+// Vocoder fine-tuning on acoustic-model mels, on the committed tiny corpus: the precomputed mels
+// (skip-finished, tied to their model), their frame alignment with the recordings, and a
+// `train-vocoder --init` run that starts from another run's weights and resumes.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadAudio, numFrames, PRODIFF_MEL } from '../../src/audio/index.js';
+import { preprocess, readCacheIndex } from '../../src/data/preprocess.js';
+import { forcedMel, precomputeAcousticMels, readCacheUtterance } from '../../src/data/acoustic-mels.js';
+import { CacheVocoderCorpus } from '../../src/data/cache-vocoder-corpus.js';
+import { SegmentSampler } from '../../src/data/vocoder-data.js';
+import { readSafetensors } from '../../src/engine/safetensors.js';
+import { loadAcousticModel } from '../../src/model/load-acoustic.js';
+import { VOCODER_SMALL, type VocoderModelConfig } from '../../src/model/vocoder-gan.js';
+import { trainTeacher } from '../../src/train/teacher.js';
+import { readRunConfig, trainVocoder, VOCODER_TRAIN_DEFAULTS, type StepRecord, type VocoderTrainConfig } from '../../src/train/vocoder.js';
+import { run as cli } from '../../src/cli/train-vocoder.js';
+import { repoRoot } from '../golden.js';
+
+const corpusDir = join(repoRoot, 'test', 'fixtures', 'corpus-tiny');
+const tinyTeacher = {
+  hidden_size: 16, enc_layers: 1, num_heads: 2, enc_ffn_kernel_size: 3, residual_channels: 16, residual_layers: 2, dilation_cycle_length: 1,
+  predictor_layers: 1, dur_predictor_layers: 1,
+  timesteps: 4, lr: 1.0, warmup_updates: 10, clip_grad_norm: 1, max_frames: 1200, max_sentences: 4, val_check_interval: 100, checkpoint_interval: 100, seed: 7, threads: 1,
+  dropout: 0, predictor_dropout: 0,
+};
+const TINY: VocoderModelConfig = {
+  ...VOCODER_SMALL,
+  generator: { ...VOCODER_SMALL.generator, dim: 16, intermediate: 32, layers: 1 },
+  mpd: { ...VOCODER_SMALL.mpd, periods: [2, 3], channels: [4, 4, 4, 4, 4] },
+  mrd: { resolutions: [[512, 128]], channels: 4 },
+};
+const CONFIG: VocoderTrainConfig = { ...VOCODER_TRAIN_DEFAULTS, model: TINY, batch: 2, segmentFrames: 8, scheduleSteps: 10 };
+const readLog = (dir: string): StepRecord[] => readFileSync(join(dir, 'log.jsonl'), 'utf-8').trim().split('\n').map((l) => JSON.parse(l) as StepRecord);
+
+let dir: string, cache: string, teacher: string, mels: string;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'prodiff-vocft-'));
+  cache = join(dir, 'cache');
+  await preprocess(corpusDir, cache, { workers: 1 });
+  teacher = join(dir, 'teacher');
+  await trainTeacher({ config: tinyTeacher, cache, out: teacher, resume: false, maxSteps: 2, log: () => {} });
+  mels = join(dir, 'mels');
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('acoustic-model mels: one per train utterance, the model with forced durations; a rerun skips finished ones', async () => {
+  const train = readCacheIndex(cache).utterances.filter((u) => u.split === 'train');
+  const r = await precomputeAcousticMels({ cache, acoustic: teacher, out: mels, threads: 1 });
+  assert.deepEqual([r.total, r.computed, r.skipped], [train.length, train.length, 0]);
+  const { model } = await loadAcousticModel(teacher, 1);
+  const e = train[0]!;
+  const stored = readSafetensors(join(mels, `${e.id}.safetensors`)).tensors.get('mel')!;
+  assert.deepEqual(stored.shape, [e.frames, 80]);
+  assert.deepEqual(stored.data, await forcedMel(model, readCacheUtterance(cache, e.id), e, 0), 'the stored mel is the model run with the same seed');
+
+  const progress: number[] = [];
+  const again = await precomputeAcousticMels({ cache, acoustic: teacher, out: mels, onProgress: (d) => progress.push(d) });
+  assert.deepEqual([again.computed, again.skipped], [0, train.length]);
+  assert.deepEqual(progress, [train.length]);
+  // A missing and a truncated (unreadable) file are made again, and only those.
+  rmSync(join(mels, `${train[1]!.id}.safetensors`));
+  writeFileSync(join(mels, `${train[2]!.id}.safetensors`), 'torn');
+  assert.equal((await precomputeAcousticMels({ cache, acoustic: teacher, out: mels })).computed, 2);
+  // Mels of another seed (or model) are not mixed into the folder.
+  await assert.rejects(precomputeAcousticMels({ cache, acoustic: teacher, out: mels, seed: 1 }), /holds mels of .* seed 0.*seed 1/);
+});
+
+test('cache corpus: recording and mel frames align (model mels and ground truth), and so do sampled segments', async () => {
+  await precomputeAcousticMels({ cache, acoustic: teacher, out: mels });
+  const hop = PRODIFF_MEL.hop;
+  const model = new CacheVocoderCorpus(cache, { mels });
+  const gt = new CacheVocoderCorpus(cache);
+  const train = readCacheIndex(cache).utterances.filter((u) => u.split === 'train');
+  assert.deepEqual(model.entries.map((e) => e.id), train.map((e) => e.id), 'train split only');
+  for (let i = 0; i < model.size; i++) {
+    const u = model.utterance(i);
+    const rec = loadAudio(join(corpusDir, 'wavs', `${u.id}.wav`), PRODIFF_MEL.sampleRate).samples;
+    assert.deepEqual(u.wav, rec, 'the audio is the recording');
+    assert.equal(model.length(i), rec.length);
+    assert.equal(u.mel!.length, numFrames(rec.length, hop) * 80, 'frames = 1 + floor(samples / hop)');
+    assert.deepEqual(u.mel, readSafetensors(join(mels, `${u.id}.safetensors`)).tensors.get('mel')!.data);
+    assert.deepEqual(gt.utterance(i).mel, readCacheUtterance(cache, u.id).mel);
+  }
+  // Each segment: audio f*hop .. (f+K)*hop of a recording with model-mel frames f .. f+K.
+  const K = 8;
+  const b = new SegmentSampler(model, { batch: 6, segmentFrames: K, mel: PRODIFF_MEL }, 3).next();
+  for (let k = 0; k < b.batch; k++) {
+    const seg = b.wav.subarray(k * b.samples, (k + 1) * b.samples);
+    let found = false;
+    for (let i = 0; i < model.size && !found; i++) {
+      const u = model.utterance(i);
+      for (let f = 0; (f + K) * hop <= u.wav.length && !found; f++) {
+        if (!u.wav.subarray(f * hop, (f + K) * hop).every((v, j) => v === seg[j])) continue;
+        for (let t = 0; t <= K; t++) for (let m = 0; m < 80; m += 9) assert.equal(b.mel[(k * 80 + m) * (K + 1) + t], u.mel![(f + t) * 80 + m]);
+        found = true;
+      }
+    }
+    assert.ok(found, `segment ${k} is not a hop-aligned slice of a recording`);
+  }
+  assert.throws(() => new CacheVocoderCorpus(cache, { mels: join(dir, 'nowhere') }), /no acoustic-model mel for \d+ of \d+ 'train' utterances/);
+});
+
+test('train-vocoder --init: a new run starts from the source weights (fresh optimiser), on acoustic mels, and resumes', async () => {
+  const src = join(dir, 'voc-src');
+  await trainVocoder(new CacheVocoderCorpus(cache), src, CONFIG, { steps: 2, checkpointEvery: 2 });
+  const ft = join(dir, 'voc-ft');
+  const base = ['--data', cache, '--acoustic', teacher, '--mels', mels, '--init', src, '--out', ft, '--checkpoint-every', '2'];
+  await assert.rejects(cli([...base, '--dim', '32', '--steps', '0']), /--init takes the model of .*--dim/);
+  // Step 0: the checkpoint holds exactly the source run's parameters, and zero moments.
+  assert.equal(await cli([...base, '--steps', '0', '--lr', '1e-4']), 0);
+  const cfg = readRunConfig(ft)!;
+  assert.deepEqual(cfg.model, TINY);
+  assert.equal(cfg.lr, 1e-4);
+  assert.equal(cfg.batch, CONFIG.batch, 'training options default to the source run\'s');
+  assert.equal(cfg.init!.step, 2);
+  assert.equal(cfg.data!.kind, 'acoustic-mels');
+  const srcIdx = JSON.parse(readFileSync(join(src, 'checkpoint.json'), 'utf-8')) as { generator: string; discriminator: string };
+  for (const [mine, theirs] of [['ckpt/gen-00000000.safetensors', srcIdx.generator], ['ckpt/disc-00000000.safetensors', srcIdx.discriminator]] as const) {
+    const a = readSafetensors(join(ft, mine)).tensors, b = readSafetensors(join(src, theirs)).tensors;
+    const names = [...a.keys()].filter((n) => !n.startsWith('adam_'));
+    assert.ok(names.length > 0);
+    for (const n of names) assert.deepEqual(a.get(n)!.data, b.get(n)!.data, `${mine}: ${n} differs from the source`);
+    for (const n of [...a.keys()].filter((x) => x.startsWith('adam_'))) assert.ok((a.get(n)!.data as Float32Array).every((v) => v === 0), `${n} is not fresh`);
+  }
+  // The validation mel L1 at step 0 is the source generator's on the fine-tune's data.
+  assert.ok(Number.isFinite(readLog(ft)[0]!.val_mel_l1));
+
+  // Resume without --data: the run reuses its own data and configuration.
+  assert.equal(await cli(['--out', ft, '--steps', '2']), 0);
+  assert.equal(await cli(['--out', ft, '--steps', '3', '--init', src]), 0);
+  assert.deepEqual(readLog(ft).filter((r) => r.g_loss !== undefined).map((r) => r.step), [1, 2, 3]);
+  assert.ok(readLog(ft).filter((r) => r.g_loss !== undefined).every((r) => typeof r.d_loss === 'number'), 'no mel-only pre-training in a fine-tune');
+  assert.ok(existsSync(join(ft, 'generator.onnx')));
+  await assert.rejects(cli(['--data', cache, '--out', ft, '--steps', '4']), /trains on the train split of .*acoustic-mels|resume it without --data/);
+});
