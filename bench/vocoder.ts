@@ -3,14 +3,15 @@
 // the same mel, and - in the same command - of ../shared/bench/torch_vocoders.py (PyTorch, same
 // generator shape, torch.istft) when PyTorch is importable.
 // Usage: npm run bench:vocoder -- [--dim 256] [--intermediate 768] [--layers 6] [--threads 2]
-//   [--seconds 10] [--runs 7] [--weights generator.safetensors] [--no-torch] [--no-griffin-lim]
+//   [--seconds 10] [--runs 7] [--weights generator.safetensors | --random] [--no-torch] [--no-griffin-lim]
 //   [--profile PREFIX] [--json]
 // With --json the last line is one JSON object (`rtf` = this generator, `griffin_lim_rtf`,
 // `torch_vocos_rtf`, `torch_hifigan_rtf`).
 import { glideSignal, runTorchBench, timeRuns } from './common.js';
+import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { createSession, exportOnnx, Graph, ortTensor, ParamStore, Rng } from '../src/engine/index.js';
+import { createSession, exportOnnx, Graph, ortTensor, ParamStore, readSafetensors, Rng } from '../src/engine/index.js';
 import { logMel, PRODIFF_MEL } from '../src/audio/mel.js';
 import { melToWaveGriffinLim } from '../src/audio/griffinlim.js';
 import { vocosGenerator, VOCOS_SMALL, type VocosConfig } from '../src/model/vocos.js';
@@ -19,20 +20,27 @@ import { melChannelsFirst } from '../src/model/vocoder.js';
 
 const { values: a } = parseArgs({
   options: {
-    dim: { type: 'string', default: String(VOCOS_SMALL.dim) },
-    intermediate: { type: 'string', default: String(VOCOS_SMALL.intermediate) },
-    layers: { type: 'string', default: String(VOCOS_SMALL.layers) },
+    dim: { type: 'string' },
+    intermediate: { type: 'string' },
+    layers: { type: 'string' },
     threads: { type: 'string', default: '2' },
     seconds: { type: 'string', default: '10' },
     runs: { type: 'string', default: '7' },
     weights: { type: 'string' },
+    random: { type: 'boolean', default: false },
     profile: { type: 'string' },
     json: { type: 'boolean', default: false },
     'no-torch': { type: 'boolean', default: false },
     'no-griffin-lim': { type: 'boolean', default: false },
   },
 });
-const cfg: VocosConfig = { ...VOCOS_SMALL, dim: Number(a.dim), intermediate: Number(a.intermediate), layers: Number(a.layers) };
+// Default: the bundled voice's trained vocoder (its size from the file's metadata); --random or
+// --dim/--intermediate/--layers time random weights of a chosen size.
+const BUNDLED = new URL('../../voices/en_US-slt-prodiff-small/vocoder.safetensors', import.meta.url).pathname;
+const sized = a.dim !== undefined || a.intermediate !== undefined || a.layers !== undefined;
+const weights = a.weights ?? (a.random || sized || !existsSync(BUNDLED) ? undefined : BUNDLED);
+const stored = weights ? (JSON.parse(readSafetensors(weights).metadata.config ?? 'null') as VocosConfig | null) : null;
+const cfg: VocosConfig = stored ?? { ...VOCOS_SMALL, dim: Number(a.dim ?? VOCOS_SMALL.dim), intermediate: Number(a.intermediate ?? VOCOS_SMALL.intermediate), layers: Number(a.layers ?? VOCOS_SMALL.layers) };
 const threads = Number(a.threads);
 const seconds = Number(a.seconds);
 const runs = Number(a.runs);
@@ -56,8 +64,8 @@ async function timed(fn: () => unknown, count: number): Promise<number> {
 const g = new Graph('vocos');
 const melIn = g.input('mel', 'float32', ['B', cfg.mels, 'T']);
 g.output('wav', vocosGenerator(new Scope(g, 'generator.'), cfg, melIn).wav);
-const params = a.weights ? ParamStore.fromSafetensors(a.weights) : new ParamStore().initialize(g, new Rng(0));
-params.checkAgainst(g, a.weights ?? 'random init');
+const params = weights ? ParamStore.fromSafetensors(weights) : new ParamStore().initialize(g, new Rng(0));
+params.checkAgainst(g, weights ?? 'random init');
 const nParams = [...g.params.keys()].reduce((s, k) => s + params.get(k).data.length, 0);
 const model = exportOnnx(g, { values: (k) => params.get(k).data });
 const session = await createSession(model, { threads, ...(a.profile ? { profilePrefix: a.profile } : {}) });
@@ -69,6 +77,7 @@ if (a.profile) session.endProfiling();
 
 const result: Record<string, unknown> = {
   bench: 'vocoder',
+  weights: weights ?? 'random',
   engine: 'prodiff engine on onnxruntime-node 1.30',
   model: 'vocos',
   dim: cfg.dim, intermediate: cfg.intermediate, layers: cfg.layers, n_fft: cfg.stft.nFft, hop: cfg.stft.hop,
