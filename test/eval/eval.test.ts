@@ -11,24 +11,17 @@ import { distill } from '../../src/train/distill.js';
 import { evaluate, formatTable, type EvalReport } from '../../src/eval/evaluate.js';
 import { pocketsphinxMissing } from '../../src/eval/asr.js';
 import { commands } from '../../src/cli/commands.js';
-import { repoRoot } from '../golden.js';
+import { CORPUS_TINY, TINY_TEACHER } from '../tiny.js';
 
-const corpusDir = join(repoRoot, 'test', 'fixtures', 'corpus-tiny');
-const tinyConfig = {
-  hidden_size: 16, enc_layers: 1, num_heads: 2, enc_ffn_kernel_size: 3, residual_channels: 16, residual_layers: 2, dilation_cycle_length: 1,
-  predictor_layers: 1, dur_predictor_layers: 1,
-  timesteps: 4, lr: 1.0, warmup_updates: 10, clip_grad_norm: 1, max_frames: 1200, max_sentences: 4, val_check_interval: 100, checkpoint_interval: 100, seed: 7, threads: 1,
-  dropout: 0, predictor_dropout: 0,
-};
 
 test('prodiff eval on a tiny teacher and its 2-step student: rows, table, JSON, finite metrics', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'prodiff-eval-'));
   try {
     const cache = join(dir, 'cache');
-    await preprocess(corpusDir, cache, { workers: 1 });
+    await preprocess(CORPUS_TINY, cache, { workers: 1 });
     const quiet = () => {};
     const teacher = join(dir, 'teacher');
-    await trainTeacher({ config: tinyConfig, cache, out: teacher, resume: false, maxSteps: 4, log: quiet });
+    await trainTeacher({ config: TINY_TEACHER, cache, out: teacher, resume: false, maxSteps: 4, log: quiet });
     const student = join(dir, 'student');
     await distill({ teacher, out: student, steps: 2, stageSteps: 2, resume: false, log: quiet });
 

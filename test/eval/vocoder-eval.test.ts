@@ -14,23 +14,16 @@ import { VOCODER_SMALL } from '../../src/model/vocoder-gan.js';
 import { trainTeacher } from '../../src/train/teacher.js';
 import { trainVocoder, VOCODER_TRAIN_DEFAULTS } from '../../src/train/vocoder.js';
 import { commands } from '../../src/cli/commands.js';
-import { repoRoot } from '../golden.js';
+import { CORPUS_TINY, TINY_TEACHER } from '../tiny.js';
 
-const corpusDir = join(repoRoot, 'test', 'fixtures', 'corpus-tiny');
-const tinyTeacher = {
-  hidden_size: 16, enc_layers: 1, num_heads: 2, enc_ffn_kernel_size: 3, residual_channels: 16, residual_layers: 2, dilation_cycle_length: 1,
-  predictor_layers: 1, dur_predictor_layers: 1,
-  timesteps: 4, lr: 1.0, warmup_updates: 10, clip_grad_norm: 1, max_frames: 1200, max_sentences: 4, val_check_interval: 100, checkpoint_interval: 100, seed: 7, threads: 1,
-  dropout: 0, predictor_dropout: 0,
-};
 
 test('eval-vocoder: recording, ground-truth and acoustic mels through Griffin-Lim and a vocoder; table and JSON', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'prodiff-veval-'));
   try {
     const cache = join(dir, 'cache');
-    await preprocess(corpusDir, cache, { workers: 1 });
+    await preprocess(CORPUS_TINY, cache, { workers: 1 });
     const teacher = join(dir, 'teacher');
-    await trainTeacher({ config: tinyTeacher, cache, out: teacher, resume: false, maxSteps: 2, log: () => {} });
+    await trainTeacher({ config: TINY_TEACHER, cache, out: teacher, resume: false, maxSteps: 2, log: () => {} });
     const voc = join(dir, 'voc');
     const model = { ...VOCODER_SMALL, generator: { ...VOCODER_SMALL.generator, dim: 16, intermediate: 32, layers: 1 }, mpd: { ...VOCODER_SMALL.mpd, periods: [2], channels: [4, 4, 4, 4, 4] }, mrd: { resolutions: [[512, 128]] as [number, number][], channels: 4 } };
     await trainVocoder(new CacheVocoderCorpus(cache), voc, { ...VOCODER_TRAIN_DEFAULTS, model, batch: 1, segmentFrames: 8 }, { steps: 1, checkpointEvery: 1 });
@@ -71,7 +64,7 @@ test('eval-vocoder: recording, ground-truth and acoustic mels through Griffin-Li
     process.stdout.write = ((s: string) => { printed += s; return true; }) as typeof process.stdout.write;
     let rc: number;
     try {
-      rc = await commands['eval-vocoder']!.run([join(voc, 'generator.safetensors'), '--data', join(corpusDir, 'wavs'), '--limit', '1', '--gl-iterations', '2', '--json', json]);
+      rc = await commands['eval-vocoder']!.run([join(voc, 'generator.safetensors'), '--data', join(CORPUS_TINY, 'wavs'), '--limit', '1', '--gl-iterations', '2', '--json', json]);
     } finally {
       process.stdout.write = write;
     }
@@ -82,7 +75,7 @@ test('eval-vocoder: recording, ground-truth and acoustic mels through Griffin-Li
     assert.match(rep.asr.note, /no reference texts|skipped/);
     assert.match(printed, /\| ground-truth mel \| Griffin-Lim \|/);
     assert.ok(existsSync(json));
-    await assert.rejects(evaluateVocoders({ data: join(corpusDir, 'wavs'), vocoders: [], acoustic: teacher }), /--acoustic needs --data to be a preprocessed cache/);
+    await assert.rejects(evaluateVocoders({ data: join(CORPUS_TINY, 'wavs'), vocoders: [], acoustic: teacher }), /--acoustic needs --data to be a preprocessed cache/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

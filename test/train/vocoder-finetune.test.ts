@@ -13,26 +13,11 @@ import { CacheVocoderCorpus } from '../../src/data/cache-vocoder-corpus.js';
 import { SegmentSampler } from '../../src/data/vocoder-data.js';
 import { readSafetensors } from '../../src/engine/safetensors.js';
 import { loadAcousticModel } from '../../src/model/load-acoustic.js';
-import { VOCODER_SMALL, type VocoderModelConfig } from '../../src/model/vocoder-gan.js';
 import { trainTeacher } from '../../src/train/teacher.js';
-import { readRunConfig, trainVocoder, VOCODER_TRAIN_DEFAULTS, type StepRecord, type VocoderTrainConfig } from '../../src/train/vocoder.js';
+import { readRunConfig, trainVocoder, type StepRecord } from '../../src/train/vocoder.js';
 import { run as cli } from '../../src/cli/train-vocoder.js';
-import { repoRoot } from '../golden.js';
+import { CORPUS_TINY, TINY_TEACHER, TINY_VOCODER, TINY_VOCODER_TRAIN } from '../tiny.js';
 
-const corpusDir = join(repoRoot, 'test', 'fixtures', 'corpus-tiny');
-const tinyTeacher = {
-  hidden_size: 16, enc_layers: 1, num_heads: 2, enc_ffn_kernel_size: 3, residual_channels: 16, residual_layers: 2, dilation_cycle_length: 1,
-  predictor_layers: 1, dur_predictor_layers: 1,
-  timesteps: 4, lr: 1.0, warmup_updates: 10, clip_grad_norm: 1, max_frames: 1200, max_sentences: 4, val_check_interval: 100, checkpoint_interval: 100, seed: 7, threads: 1,
-  dropout: 0, predictor_dropout: 0,
-};
-const TINY: VocoderModelConfig = {
-  ...VOCODER_SMALL,
-  generator: { ...VOCODER_SMALL.generator, dim: 16, intermediate: 32, layers: 1 },
-  mpd: { ...VOCODER_SMALL.mpd, periods: [2, 3], channels: [4, 4, 4, 4, 4] },
-  mrd: { resolutions: [[512, 128]], channels: 4 },
-};
-const CONFIG: VocoderTrainConfig = { ...VOCODER_TRAIN_DEFAULTS, model: TINY, batch: 2, segmentFrames: 8, scheduleSteps: 10 };
 const readLog = (dir: string): StepRecord[] => readFileSync(join(dir, 'log.jsonl'), 'utf-8').trim().split('\n').map((l) => JSON.parse(l) as StepRecord);
 
 let dir: string, cache: string, teacher: string, mels: string;
@@ -40,9 +25,9 @@ let dir: string, cache: string, teacher: string, mels: string;
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'prodiff-vocft-'));
   cache = join(dir, 'cache');
-  await preprocess(corpusDir, cache, { workers: 1 });
+  await preprocess(CORPUS_TINY, cache, { workers: 1 });
   teacher = join(dir, 'teacher');
-  await trainTeacher({ config: tinyTeacher, cache, out: teacher, resume: false, maxSteps: 2, log: () => {} });
+  await trainTeacher({ config: TINY_TEACHER, cache, out: teacher, resume: false, maxSteps: 2, log: () => {} });
   mels = join(dir, 'mels');
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -78,7 +63,7 @@ test('cache corpus: recording and mel frames align (model mels and ground truth)
   assert.deepEqual(model.entries.map((e) => e.id), train.map((e) => e.id), 'train split only');
   for (let i = 0; i < model.size; i++) {
     const u = model.utterance(i);
-    const rec = loadAudio(join(corpusDir, 'wavs', `${u.id}.wav`), PRODIFF_MEL.sampleRate).samples;
+    const rec = loadAudio(join(CORPUS_TINY, 'wavs', `${u.id}.wav`), PRODIFF_MEL.sampleRate).samples;
     assert.deepEqual(u.wav, rec, 'the audio is the recording');
     assert.equal(model.length(i), rec.length);
     assert.equal(u.mel!.length, numFrames(rec.length, hop) * 80, 'frames = 1 + floor(samples / hop)');
@@ -106,16 +91,16 @@ test('cache corpus: recording and mel frames align (model mels and ground truth)
 
 test('train-vocoder --init: a new run starts from the source weights (fresh optimiser), on acoustic mels, and resumes', async () => {
   const src = join(dir, 'voc-src');
-  await trainVocoder(new CacheVocoderCorpus(cache), src, CONFIG, { steps: 2, checkpointEvery: 2 });
+  await trainVocoder(new CacheVocoderCorpus(cache), src, TINY_VOCODER_TRAIN, { steps: 2, checkpointEvery: 2 });
   const ft = join(dir, 'voc-ft');
   const base = ['--data', cache, '--acoustic', teacher, '--mels', mels, '--init', src, '--out', ft, '--checkpoint-every', '2'];
   await assert.rejects(cli([...base, '--dim', '32', '--steps', '0']), /--init takes the model of .*--dim/);
   // Step 0: the checkpoint holds exactly the source run's parameters, and zero moments.
   assert.equal(await cli([...base, '--steps', '0', '--lr', '1e-4']), 0);
   const cfg = readRunConfig(ft)!;
-  assert.deepEqual(cfg.model, TINY);
+  assert.deepEqual(cfg.model, TINY_VOCODER);
   assert.equal(cfg.lr, 1e-4);
-  assert.equal(cfg.batch, CONFIG.batch, 'training options default to the source run\'s');
+  assert.equal(cfg.batch, TINY_VOCODER_TRAIN.batch, 'training options default to the source run\'s');
   assert.equal(cfg.init!.step, 2);
   assert.equal(cfg.data!.kind, 'acoustic-mels');
   const srcIdx = JSON.parse(readFileSync(join(src, 'checkpoint.json'), 'utf-8')) as { generator: string; discriminator: string };

@@ -10,8 +10,8 @@ import { createSession, ortTensor } from '../../src/engine/index.js';
 import { writeWav } from '../../src/audio/wav.js';
 import { logMel, PRODIFF_MEL } from '../../src/audio/mel.js';
 import { SegmentSampler, WavFolderCorpus } from '../../src/data/vocoder-data.js';
-import { VOCODER_SMALL, type VocoderModelConfig } from '../../src/model/vocoder-gan.js';
-import { trainVocoder, VOCODER_TRAIN_DEFAULTS, type StepRecord, type VocoderTrainConfig } from '../../src/train/vocoder.js';
+import { TINY_VOCODER, TINY_VOCODER_TRAIN } from '../tiny.js';
+import { trainVocoder, type StepRecord } from '../../src/train/vocoder.js';
 import { run as cli } from '../../src/cli/train-vocoder.js';
 
 function makeCorpus(dir: string): void {
@@ -31,13 +31,6 @@ function makeCorpus(dir: string): void {
   }
 }
 
-const TINY: VocoderModelConfig = {
-  ...VOCODER_SMALL,
-  generator: { ...VOCODER_SMALL.generator, dim: 16, intermediate: 32, layers: 1 },
-  mpd: { ...VOCODER_SMALL.mpd, periods: [2, 3], channels: [4, 4, 4, 4, 4] },
-  mrd: { resolutions: [[512, 128]], channels: 4 },
-};
-const CONFIG: VocoderTrainConfig = { ...VOCODER_TRAIN_DEFAULTS, model: TINY, batch: 2, segmentFrames: 8, scheduleSteps: 10 };
 
 const readLog = (dir: string): StepRecord[] => readFileSync(join(dir, 'log.jsonl'), 'utf-8').trim().split('\n').map((l) => JSON.parse(l) as StepRecord);
 
@@ -80,11 +73,11 @@ test('vocoder GAN training runs, checkpoints and resumes exactly; the exported g
     makeCorpus(data);
     const corpus = new WavFolderCorpus(data, 22050);
     const full = join(root, 'full');
-    const r = await trainVocoder(corpus, full, CONFIG, { steps: 4, checkpointEvery: 2 });
+    const r = await trainVocoder(corpus, full, TINY_VOCODER_TRAIN, { steps: 4, checkpointEvery: 2 });
     assert.equal(r.step, 4);
     const part = join(root, 'part');
-    await trainVocoder(corpus, part, CONFIG, { steps: 2, checkpointEvery: 2 });
-    const resumed = await trainVocoder(corpus, part, CONFIG, { steps: 4, checkpointEvery: 2 });
+    await trainVocoder(corpus, part, TINY_VOCODER_TRAIN, { steps: 2, checkpointEvery: 2 });
+    const resumed = await trainVocoder(corpus, part, TINY_VOCODER_TRAIN, { steps: 4, checkpointEvery: 2 });
     assert.equal(resumed.resumedFrom, 2);
     const a = readLog(full).filter((x) => x.g_loss !== undefined);
     const b = readLog(part).filter((x) => x.g_loss !== undefined);
@@ -92,7 +85,7 @@ test('vocoder GAN training runs, checkpoints and resumes exactly; the exported g
     for (const k of ['g_loss', 'd_loss', 'mel_l1', 'fm_mpd', 'd_mrd']) assert.deepEqual(b.map((x) => x[k]), a.map((x) => x[k]), `${k} differs after resume`);
     for (const f of ['curves.png', 'generator.safetensors', 'generator.onnx', 'checkpoint.json', 'config.json']) assert.ok(existsSync(join(part, f)), `${f} missing`);
     assert.ok(readLog(part).some((x) => typeof x.val_mel_l1 === 'number'));
-    await assert.rejects(trainVocoder(corpus, part, { ...CONFIG, batch: 3 }, { steps: 5, checkpointEvery: 2 }), /different configuration/);
+    await assert.rejects(trainVocoder(corpus, part, { ...TINY_VOCODER_TRAIN, batch: 3 }, { steps: 5, checkpointEvery: 2 }), /different configuration/);
 
     // The exported generator: mel [1, 80, T] -> wav [1, (T - 1) * 256].
     const s = await createSession(readFileSync(join(part, 'generator.onnx')), { threads: 1 });
