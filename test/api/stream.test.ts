@@ -15,6 +15,7 @@ import { VocosVocoder } from '../../src/model/vocos-vocoder.js';
 import { VOCOS_SMALL } from '../../src/model/vocos.js';
 import { loadVoice, makeRandomVoice, TINY_HPARAMS, writeRandomVocos } from '../../src/voice/index.js';
 import { repoRoot } from '../golden.js';
+import { maxAbsDiff } from '../compare.js';
 
 const CLI = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 const HOP = 256, SR = 22050;
@@ -34,13 +35,6 @@ before(async () => {
 });
 
 after(() => rmSync(tmp, { recursive: true, force: true }));
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
 
 const peak = (x: Float32Array) => Math.max(...Array.from(x, Math.abs));
 

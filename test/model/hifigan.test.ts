@@ -11,13 +11,7 @@ import {
 import { createVocoder, vocoderTypes } from '../../src/model/vocoder.js';
 import { PRODIFF_MEL } from '../../src/audio/mel.js';
 import { FIXTURES } from '../checkpoint/fixtures.js';
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
+import { maxAbsDiff } from '../compare.js';
 
 for (const kind of ['1', '2']) {
   test(`hifigan: parity with PyTorch, resblock type ${kind} (shapes inferred and from config.json)`, async () => {

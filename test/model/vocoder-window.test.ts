@@ -15,6 +15,7 @@ import { VocosVocoder } from '../../src/model/vocos-vocoder.js';
 import { vocosContextFrames, VOCOS_BASE, VOCOS_SMALL, type VocosConfig } from '../../src/model/vocos.js';
 import { hifiganContextFrames, hifiganGraph, hifiganHop, HifiganVocoder, HIFIGAN_V1, HIFIGAN_V3, type HifiganConfig } from '../../src/model/hifigan.js';
 import { writeRandomVocos } from '../../src/voice/random.js';
+import { maxAbsDiff } from '../compare.js';
 
 const M = 80;
 let tmp: string;
@@ -27,13 +28,6 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 function randomMel(T: number, seed: number): Float32Array {
   const rng = new Rng(seed);
   return Float32Array.from({ length: T * M }, () => -3 + 1.5 * rng.normal());
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
 }
 
 /** Vocodes [0, T) in chunks of `size` with the vocoder's context, concatenated. */

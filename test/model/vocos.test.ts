@@ -7,6 +7,7 @@ import { istftGraph, logMelGraph, stftGraph } from '../../src/model/spectral.js'
 import { vocosGenerator, type VocosConfig } from '../../src/model/vocos.js';
 import { Scope } from '../../src/nn/index.js';
 import { gradCheck } from '../engine/gradcheck.js';
+import { maxAbsDiff } from '../compare.js';
 
 const STFT: StftConfig = { nFft: 1024, hop: 256, winLength: 1024, padMode: 'constant' };
 
@@ -29,13 +30,6 @@ function tone(n: number, sr: number, f0: number, seed = 0): Float32Array {
     y[i] = 0.2 * v + 0.002 * rng.normal();
   }
   return y;
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
 }
 
 test('iSTFT graph equals the audio layer iSTFT on the same frames (symbolic B and T)', async () => {

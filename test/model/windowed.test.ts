@@ -12,6 +12,7 @@ import { denoiser, denoiserReach, type DenoiserConfig } from '../../src/model/de
 import { AcousticModel } from '../../src/model/inference.js';
 import { samplerWindows } from '../../src/model/windowed.js';
 import { loadVoice, makeRandomVoice, TINY_HPARAMS } from '../../src/voice/index.js';
+import { maxAbsDiff } from '../compare.js';
 
 // Dilations 1, 2, 4, 1: reach 8 frames per call.
 const HP = { ...TINY_HPARAMS, residual_layers: 4, dilation_cycle_length: 3 };
@@ -20,13 +21,6 @@ before(() => {
   tmp = mkdtempSync(join(tmpdir(), 'prodiff-windowed-'));
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
 
 test('denoiser reach: sum of dilations; a perturbed input frame changes exactly the frames within it', async () => {
   const cfg: DenoiserConfig = { mels: 6, condChannels: 5, residualChannels: 8, residualLayers: 5, dilationCycle: 3 };
