@@ -5,10 +5,9 @@
 // ups.{i}.weight/bias, resblocks.{j}.convs1.{k} / convs2.{k} (type 1) or convs.{k} (type 2),
 // conv_post.weight/bias.
 import { loadTorchFile, collectTensors, CheckpointError, type TorchTensor } from '../checkpoint/torch.js';
-import { createSession, exportOnnx, Graph, op, ortTensor, ParamStore, readSafetensors, writeSafetensors, type ort, type Tensor } from '../engine/index.js';
+import { createSession, exportOnnx, Graph, op, ParamStore, readSafetensors, writeSafetensors, type ort, type Tensor } from '../engine/index.js';
 import { conv1d, Scope } from '../nn/index.js';
-import { Serial } from '../util/serial.js';
-import { fitLength, melChannelsFirst, registerVocoder, type Vocoder, type VocoderContext } from './vocoder.js';
+import { registerVocoder, SessionVocoder, type VocoderContext } from './vocoder.js';
 
 export interface HifiganConfig {
   /** Mel bins of the input. */
@@ -263,19 +262,10 @@ export function convertHifiganCheckpointFile(input: string, output: string, conf
 
 // ---------------------------------------------------------------- vocoder
 
-export class HifiganVocoder implements Vocoder {
+export class HifiganVocoder extends SessionVocoder {
   readonly name = 'hifigan';
-  private readonly serial = new Serial();
-  readonly contextFrames: number;
-  private constructor(
-    private readonly session: ort.InferenceSession,
-    readonly cfg: HifiganConfig,
-    readonly sampleRate: number,
-    readonly hop: number,
-    /** Applied to the incoming log10 mel. */
-    private readonly melScale: number,
-  ) {
-    this.contextFrames = hifiganContextFrames(cfg);
+  private constructor(session: ort.InferenceSession, readonly cfg: HifiganConfig, sampleRate: number, hop: number, melScale: number) {
+    super(session, cfg.mels, sampleRate, hop, hifiganContextFrames(cfg), melScale);
   }
 
   static async fromParams(params: ParamStore, cfg: HifiganConfig, ctx: VocoderContext, source = 'hifigan'): Promise<HifiganVocoder> {
@@ -297,25 +287,6 @@ export class HifiganVocoder implements Vocoder {
     else throw new Error(`${ctx.file}: no 'config' metadata (convert with prodiff convert --hifigan)`);
     validateHifiganConfig(cfg, ctx.file);
     return HifiganVocoder.fromParams(ParamStore.fromSafetensors(ctx.file), cfg, ctx, ctx.file);
-  }
-
-  /** Runs the generator on a [1, mels, T] mel as given (no log-base conversion). */
-  async generate(melCT: Float32Array, frames: number): Promise<Float32Array> {
-    const r = await this.session.run({ mel: ortTensor('float32', melCT, [1, this.cfg.mels, frames]) });
-    return r.wav!.data as Float32Array;
-  }
-
-  synthesize(mel: Float32Array, frames: number): Promise<Float32Array> {
-    return this.serial.run(async () => {
-      const M = this.cfg.mels;
-      if (mel.length !== frames * M) throw new Error(`hifigan: ${mel.length} mel values for ${frames} frames of ${M} bins`);
-      if (frames === 0) return new Float32Array(0);
-      return fitLength(await this.generate(melChannelsFirst(mel, frames, M, this.melScale), frames), frames * this.hop);
-    });
-  }
-
-  async dispose(): Promise<void> {
-    await this.session.release();
   }
 }
 

@@ -3,6 +3,8 @@
 // `vocoder.type` or overridden per call.
 import { melToLinear, griffinLim, GRIFFIN_LIM_DEFAULTS } from '../audio/griffinlim.js';
 import { PRODIFF_MEL, type MelConfig } from '../audio/mel.js';
+import { ortTensor, type ort } from '../engine/index.js';
+import { Serial } from '../util/serial.js';
 
 export interface Vocoder {
   /** Type name ('griffin-lim', 'vocos', ...). */
@@ -99,6 +101,42 @@ export function fitLength(y: ArrayLike<number>, n: number): Float32Array {
 }
 
 /** Fast Griffin-Lim from the mel pseudo-inverse (the fallback; no weights needed). */
+/**
+ * A neural vocoder that is one ORT session, mel [1, mels, T] -> wav, its calls serialised so
+ * concurrent users of one instance queue instead of competing for the same threads.
+ */
+export abstract class SessionVocoder implements Vocoder {
+  abstract readonly name: string;
+  private readonly serial = new Serial();
+  protected constructor(
+    private readonly session: ort.InferenceSession,
+    readonly mels: number,
+    readonly sampleRate: number,
+    readonly hop: number,
+    readonly contextFrames: number,
+    /** Applied to the incoming log10 mel (e.g. ln 10 for a natural-log model). */
+    private readonly melScale = 1,
+  ) {}
+
+  /** Runs the network on a [1, mels, frames] mel as given (no log-base conversion). */
+  async generate(melCT: Float32Array, frames: number): Promise<Float32Array> {
+    const r = await this.session.run({ mel: ortTensor('float32', melCT, [1, this.mels, frames]) });
+    return r.wav!.data as Float32Array;
+  }
+
+  synthesize(mel: Float32Array, frames: number): Promise<Float32Array> {
+    return this.serial.run(async () => {
+      if (mel.length !== frames * this.mels) throw new Error(`${this.name}: ${mel.length} mel values for ${frames} frames of ${this.mels} bins`);
+      if (frames === 0) return new Float32Array(0);
+      return fitLength(await this.generate(melChannelsFirst(mel, frames, this.mels, this.melScale), frames), frames * this.hop);
+    });
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
 export class GriffinLimVocoder implements Vocoder {
   readonly name = 'griffin-lim';
   readonly sampleRate: number;

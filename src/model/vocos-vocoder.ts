@@ -1,22 +1,14 @@
 // The trained Vocos-style generator as a Vocoder: weights from `generator.safetensors` (written by
 // `prodiff train-vocoder`, config in its metadata), run as one ORT session.
-import { createSession, exportOnnx, ortTensor, ParamStore, readSafetensors, type ort } from '../engine/index.js';
-import { Serial } from '../util/serial.js';
-import { fitLength, melChannelsFirst, registerVocoder, type Vocoder, type VocoderContext } from './vocoder.js';
+import { createSession, exportOnnx, ParamStore, readSafetensors, type ort } from '../engine/index.js';
+import { registerVocoder, SessionVocoder, type VocoderContext } from './vocoder.js';
 import { generatorGraph } from './vocoder-gan.js';
 import { vocosContextFrames, type VocosConfig } from './vocos.js';
 
-export class VocosVocoder implements Vocoder {
+export class VocosVocoder extends SessionVocoder {
   readonly name = 'vocos';
-  private readonly serial = new Serial();
-  readonly contextFrames: number;
-  private constructor(
-    private readonly session: ort.InferenceSession,
-    readonly cfg: VocosConfig,
-    readonly sampleRate: number,
-    readonly hop: number,
-  ) {
-    this.contextFrames = vocosContextFrames(cfg);
+  private constructor(session: ort.InferenceSession, readonly cfg: VocosConfig, sampleRate: number, hop: number) {
+    super(session, cfg.mels, sampleRate, hop, vocosContextFrames(cfg));
   }
 
   static async load(ctx: VocoderContext): Promise<VocosVocoder> {
@@ -30,18 +22,6 @@ export class VocosVocoder implements Vocoder {
     params.checkAgainst(g, ctx.file);
     const session = await createSession(exportOnnx(g, { values: (n) => params.get(n).data }), { threads: ctx.threads ?? 2 });
     return new VocosVocoder(session, cfg, ctx.mel.sampleRate, ctx.mel.hop);
-  }
-
-  synthesize(mel: Float32Array, frames: number): Promise<Float32Array> {
-    return this.serial.run(async () => {
-      const x = melChannelsFirst(mel, frames, this.cfg.mels);
-      const r = await this.session.run({ mel: ortTensor('float32', x, [1, this.cfg.mels, frames]) });
-      return fitLength(r.wav!.data as Float32Array, frames * this.hop);
-    });
-  }
-
-  async dispose(): Promise<void> {
-    await this.session.release();
   }
 }
 
