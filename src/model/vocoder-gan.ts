@@ -70,6 +70,16 @@ export interface OptimConfig {
   threads: number;
 }
 
+/** What both sides share: AdamW settings, schedule, the other side's weights bound as inputs. */
+function sideOptions(o: OptimConfig): Omit<TrainerSpec, 'build' | 'trainable'> {
+  return {
+    optimizer: { betas: o.betas, eps: 1e-8, weightDecay: o.weightDecay, ...(o.clipGradNorm ? { clipGradNorm: o.clipGradNorm } : {}) },
+    schedule: o.lr,
+    frozenBinding: 'input',
+    session: { threads: o.threads },
+  };
+}
+
 /**
  * Generator step. Inputs: mel, wav and the scalar `gan_weight` (0 during mel-only pre-training,
  * else 1). Loss = gan_weight * (adv_mpd + fm_mpd + mrd * (adv_mrd + fm_mrd)) + mel * mel_l1,
@@ -95,11 +105,8 @@ export function generatorSpec(cfg: VocoderModelConfig, b: BatchShape, o: OptimCo
       const loss = op.add(op.mul(op.add(adv, fm), ganWeight), op.mul(melLoss, cfg.loss.mel));
       return { loss, metrics: { mel_l1: melLoss, g_adv_mpd: advMpd, g_adv_mrd: advMrd, fm_mpd: fmMpd, fm_mrd: fmMrd } };
     },
-    optimizer: { betas: o.betas, eps: 1e-8, weightDecay: o.weightDecay, ...(o.clipGradNorm ? { clipGradNorm: o.clipGradNorm } : {}) },
-    schedule: o.lr,
+    ...sideOptions(o),
     trainable: isGeneratorParam,
-    frozenBinding: 'input',
-    session: { threads: o.threads },
   };
 }
 
@@ -119,11 +126,8 @@ export function discriminatorSpec(cfg: VocoderModelConfig, b: BatchShape, o: Opt
         metrics: { d_mpd: dMpd, d_mrd: dMrd, d_real_mpd: meanScore(real.mpd), d_fake_mpd: meanScore(fake.mpd) },
       };
     },
-    optimizer: { betas: o.betas, eps: 1e-8, weightDecay: o.weightDecay, ...(o.clipGradNorm ? { clipGradNorm: o.clipGradNorm } : {}) },
-    schedule: o.lr,
+    ...sideOptions(o),
     trainable: isDiscriminatorParam,
-    frozenBinding: 'input',
-    session: { threads: o.threads },
   };
 }
 
