@@ -13,6 +13,7 @@ import { describeSource, openVocoderCorpus, type VocoderDataSource } from '../da
 import { MPD_SMALL, MRD_SMALL, type AdversarialLoss } from '../model/discriminators.js';
 import { VOCOS_LOSS, type VocoderModelConfig } from '../model/vocoder-gan.js';
 import { VOCOS_SMALL } from '../model/vocos.js';
+import { stopOnSignals } from '../train/run.js';
 import { formatValue, Progress } from '../util/progress.js';
 import { readRunConfig, resolveVocoderInit, trainVocoder, VOCODER_TRAIN_DEFAULTS, type VocoderTrainConfig } from '../train/vocoder.js';
 
@@ -144,21 +145,14 @@ export async function run(args: string[]): Promise<number> {
   const totalSec = Array.from({ length: corpus.size }, (_, i) => corpus.length(i)).reduce((s, n) => s + n, 0) / corpus.sampleRate;
   process.stderr.write(`train-vocoder: ${corpus.size} utterances (${totalSec.toFixed(1)} s), ${describeSource(source)}; run ${out}\n`);
 
-  let stopRequested = false;
-  const onSig = () => {
-    if (stopRequested) process.exit(130);
-    stopRequested = true;
-    process.stderr.write('\ntrain-vocoder: stopping after this step (checkpoint follows); press Ctrl-C again to abort\n');
-  };
-  process.on('SIGINT', onSig);
-  process.on('SIGTERM', onSig);
+  const signals = stopOnSignals();
   let bar: Progress | undefined;
   try {
     const result = await trainVocoder(corpus, out, config, {
       steps,
       checkpointEvery: num('checkpoint-every', 200),
       threads: num('threads', 1),
-      shouldStop: () => stopRequested,
+      shouldStop: signals.stopped,
       onNote: (m) => (bar ? bar.note(m) : process.stderr.write(`${m}\n`)),
       onStep: (r) => {
         bar ??= new Progress({ total: steps, label: 'vocoder', unit: 'step' }, r.step - 1);
@@ -173,8 +167,7 @@ export async function run(args: string[]): Promise<number> {
       (rec ? `, mel L1 ${formatValue(rec.mel_l1 ?? NaN)}, generator loss ${formatValue(rec.g_loss)}` : '') + `; wrote ${out}\n`);
     return 0;
   } finally {
-    process.off('SIGINT', onSig);
-    process.off('SIGTERM', onSig);
+    signals.dispose();
   }
 }
 
