@@ -1,7 +1,7 @@
 // Optimizer update subgraphs (AdamW, PyTorch's formulation), gradient clipping, and schedules.
 import type { Tensor } from './graph.js';
 import { add, div, minimum, mul, sqrt, sub, sum } from './ops/elementwise.js';
-import { reduceSum } from './ops/reduce.js';
+import { reduceSumSquare } from './ops/reduce.js';
 
 export interface AdamWConfig {
   betas: [number, number];
@@ -28,22 +28,34 @@ export function hostStepScalars(cfg: AdamWConfig, lr: number, t: number): { lr: 
   return { lr, stepSize: lr / (1 - b1 ** t), bc2Sqrt: Math.sqrt(1 - b2 ** t) };
 }
 
-/** ||g||_2 over all gradients, and the gradients scaled by min(1, maxNorm / (norm + 1e-6)). */
-export function clipByGlobalNorm(grads: Tensor[], maxNorm: number): { clipped: Tensor[]; norm: Tensor } {
-  const norm = sqrt(sum(grads.map((g) => reduceSum(mul(g, g)))));
-  if (!(maxNorm > 0)) return { clipped: grads, norm };
-  const coef = minimum(div(maxNorm, add(norm, 1e-6)), 1);
-  return { clipped: grads.map((g) => mul(g, coef)), norm };
+/** ||g||_2 over all gradients, one pass each (ReduceSumSquare). */
+export function globalNorm(grads: Tensor[]): Tensor {
+  return sqrt(sum(grads.map((g) => reduceSumSquare(g))));
 }
 
-/** One AdamW step for one parameter: returns the new parameter and moments. */
-export function adamwUpdate(cfg: AdamWConfig, s: StepScalars, p: Tensor, g: Tensor, m: Tensor, v: Tensor): { p: Tensor; m: Tensor; v: Tensor } {
+/**
+ * torch.nn.utils.clip_grad_norm_'s factor min(1, maxNorm / (norm + 1e-6)), or undefined when
+ * clipping is off. Applied by the optimizer as a scalar, so no clipped copy of the gradients is made.
+ */
+export function clipCoefficient(norm: Tensor, maxNorm: number | undefined): Tensor | undefined {
+  return maxNorm !== undefined && maxNorm > 0 ? minimum(div(maxNorm, add(norm, 1e-6)), 1) : undefined;
+}
+
+/**
+ * One AdamW step (PyTorch's arithmetic) on one parameter tensor, `gradScale` (the clip factor)
+ * folded into the moment updates' scalars. Every elementwise op here streams the whole tensor, so
+ * the trainer applies it to flat 1-D buffers: ORT 1.30 broadcasts a scalar over a tensor whose
+ * shape ends in 1 about 50x slower than over the same data viewed as 1-D.
+ */
+export function adamwUpdate(cfg: AdamWConfig, s: StepScalars, p: Tensor, g: Tensor, m: Tensor, v: Tensor, gradScale?: Tensor): { p: Tensor; m: Tensor; v: Tensor } {
   const [b1, b2] = cfg.betas;
   const decayed = cfg.weightDecay > 0 ? mul(p, sub(1, mul(s.lr, cfg.weightDecay))) : p;
-  const m2 = add(mul(m, b1), mul(g, 1 - b1));
-  const v2 = add(mul(v, b2), mul(mul(g, g), 1 - b2));
+  const c1 = gradScale ? mul(gradScale, 1 - b1) : 1 - b1;
+  const c2 = gradScale ? mul(mul(gradScale, gradScale), 1 - b2) : 1 - b2;
+  const m2 = add(mul(m, b1), mul(g, c1));
+  const v2 = add(mul(v, b2), mul(mul(g, g), c2));
   const denom = add(div(sqrt(v2), s.bc2Sqrt), cfg.eps);
-  const p2 = sub(decayed, mul(s.stepSize, div(m2, denom)));
+  const p2 = sub(decayed, mul(div(m2, denom), s.stepSize));
   return { p: p2, m: m2, v: v2 };
 }
 

@@ -4,8 +4,9 @@ import type * as ortTypes from 'onnxruntime-node';
 import { gradients } from './autodiff.js';
 import { Graph, type Tensor } from './graph.js';
 import { exportOnnx } from './onnx.js';
-import { adamwUpdate, clipByGlobalNorm, hostStepScalars, type AdamWConfig, type Schedule } from './optim.js';
-import { mul } from './ops/elementwise.js';
+import { adamwUpdate, clipCoefficient, globalNorm, hostStepScalars, type AdamWConfig, type Schedule } from './optim.js';
+import { concat, full, reshape, split } from './ops/shape.js';
+import { emit } from './ops/util.js';
 import { ParamStore } from './params.js';
 import { readSafetensors, SafetensorsError, writeSafetensors, type StData } from './safetensors.js';
 import { createSession, ortTensor, type SessionOptions } from './session.js';
@@ -49,6 +50,60 @@ const M = 'adam_m.';
 const V = 'adam_v.';
 const NEW = 'new.';
 
+/**
+ * Trainable parameters live in flat float32 buffers ("buckets"): the model reads each parameter as
+ * a reshaped slice of its bucket and the optimizer updates the whole bucket at once, so the update
+ * is a dozen large elementwise nodes instead of a dozen per parameter. Buckets stay under 4 M
+ * floats (16 MB): a graph output above glibc's largest mmap threshold (32 MB) would get fresh pages
+ * from the kernel on every run.
+ */
+export const BUCKET_FLOATS = 4 * 1024 * 1024;
+
+interface BucketMember {
+  name: string;
+  shape: number[];
+  offset: number;
+  size: number;
+}
+
+interface Bucket {
+  members: BucketMember[];
+  size: number;
+}
+
+/** Consecutive parameters grouped into buckets of at most `limit` floats (a larger one gets its own). */
+export function planBuckets(params: { name: string; shape: number[] }[], limit = BUCKET_FLOATS): Bucket[] {
+  const buckets: Bucket[] = [];
+  let cur: Bucket | undefined;
+  for (const p of params) {
+    const size = p.shape.reduce((a, b) => a * b, 1);
+    if (!cur || (cur.size + size > limit && cur.members.length > 0)) buckets.push((cur = { members: [], size: 0 }));
+    cur.members.push({ name: p.name, shape: p.shape, offset: cur.size, size });
+    cur.size += size;
+  }
+  return buckets;
+}
+
+interface BucketState {
+  p: OrtTensor;
+  m: OrtTensor;
+  v: OrtTensor;
+}
+
+const freshState = (n: number): BucketState => ({
+  p: ortTensor('float32', new Float32Array(n), [n]),
+  m: ortTensor('float32', new Float32Array(n), [n]),
+  v: ortTensor('float32', new Float32Array(n), [n]),
+});
+
+const stateName = (kind: 'p' | 'm' | 'v', k: number) => `state.${kind}.${k}`;
+
+/** A float32 view of `len` values at `offset` of an ORT tensor's data (no copy). */
+function view(t: OrtTensor, offset: number, len: number): Float32Array {
+  const d = t.data as Float32Array;
+  return d.subarray(offset, offset + len);
+}
+
 export class Trainer {
   /** Number of updates applied so far. */
   step = 0;
@@ -58,11 +113,19 @@ export class Trainer {
     private readonly evalSession: ortTypes.InferenceSession,
     readonly trainableNames: string[],
     readonly frozenNames: string[],
-    private readonly shapes: Map<string, number[]>,
-    private readonly state: Map<string, OrtTensor>,
+    private readonly buckets: Bucket[],
+    /** Per bucket: parameters, first and second moments (fed back from each step's outputs). */
+    private readonly state: BucketState[],
     private readonly frozenFeeds: Map<string, OrtTensor>,
     readonly metricNames: string[],
-  ) {}
+    /** Node ids where the training graph's backward pass and optimizer begin (for profiles). */
+    readonly phaseStarts: { backward: number; optimizer: number },
+  ) {
+    this.spare = state.map((st) => freshState(st.p.dims[0]!));
+  }
+
+  /** Buffers the next step writes its new state into (double buffering). */
+  private readonly spare: BucketState[];
 
   /** Builds the training and evaluation graphs; `params` must hold (or be initialised with) every parameter. */
   static async create(spec: TrainerSpec, params: ParamStore): Promise<Trainer> {
@@ -75,50 +138,59 @@ export class Trainer {
     const frozen = all.filter((p) => !isTrainable(p.name));
     if (trainable.length === 0) throw new Error('Trainer: no trainable parameters');
 
+    const backwardStart = g.nodes.length;
     const grads = gradients(out.loss, trainable.map((p) => p.tensor));
-    const dense = grads.map((gr, i) => gr ?? mul(trainable[i]!.tensor, 0));
-    const { clipped, norm } = clipByGlobalNorm(dense, spec.optimizer.clipGradNorm ?? 0);
+    const optimizerStart = g.nodes.length;
+    const buckets = planBuckets(trainable);
     const scalar = (name: string) => g.input(name, 'float32', []);
     const scalars = { lr: scalar('lr'), stepSize: scalar('step_size'), bc2Sqrt: scalar('bc2_sqrt') };
-    trainable.forEach((p, i) => {
-      const m = g.input(M + p.name, 'float32', p.shape);
-      const v = g.input(V + p.name, 'float32', p.shape);
-      const u = adamwUpdate(spec.optimizer, scalars, p.tensor, clipped[i]!, m, v);
-      g.output(NEW + p.name, u.p);
-      g.output(NEW + M + p.name, u.m);
-      g.output(NEW + V + p.name, u.v);
+    const gradOf = new Map(trainable.map((p, i) => [p.name, grads[i] ?? null]));
+    const flatGrads = buckets.map((b, k) => {
+      const flat = g.input(stateName('p', k), 'float32', [b.size]);
+      const views = b.members.length === 1 ? [flat] : split(flat, b.members.map((m) => m.size), 0);
+      // Always a Reshape node (even to the same shape): a bound parameter is a node output.
+      b.members.forEach((m, i) => g.bindParam(m.name, emit('Reshape', [views[i]!, g.shapeTensor(m.shape)])));
+      const parts = b.members.map((m) => {
+        const gr = gradOf.get(m.name);
+        return gr ? reshape(gr, [m.size]) : full([m.size], 0, 'float32', flat);
+      });
+      return { flat, grad: concat(parts, 0) };
+    });
+    const norm = globalNorm(flatGrads.map((f) => f.grad));
+    const coef = clipCoefficient(norm, spec.optimizer.clipGradNorm);
+    flatGrads.forEach(({ flat, grad }, k) => {
+      const m = g.input(stateName('m', k), 'float32', [buckets[k]!.size]);
+      const v = g.input(stateName('v', k), 'float32', [buckets[k]!.size]);
+      const u = adamwUpdate(spec.optimizer, scalars, flat, grad, m, v, coef);
+      g.output(NEW + stateName('p', k), u.p);
+      g.output(NEW + stateName('m', k), u.m);
+      g.output(NEW + stateName('v', k), u.v);
     });
     g.output('loss', out.loss);
     g.output('grad_norm', norm);
     const metricNames = Object.keys(out.metrics ?? {});
     for (const k of metricNames) g.output(`metric.${k}`, out.metrics![k]!);
-    // Trainable parameters are inputs (they change every step); frozen ones are initializers, which
-    // lets ORT fold what depends only on them.
+    // Frozen parameters are initializers (ORT folds what depends only on them) unless the spec
+    // wants to replace them between steps.
     const frozenSet = new Set(spec.frozenBinding === 'input' ? [] : frozen.map((p) => p.name));
-    const session = await createSession(
-      exportOnnx(g, { params: (n) => (frozenSet.has(n) ? 'initializer' : 'input'), values: (n) => params.get(n).data }),
-      spec.session,
-    );
+    const bindingOf = (n: string) => (frozenSet.has(n) ? 'initializer' : 'input') as 'initializer' | 'input';
+    const session = await createSession(exportOnnx(g, { params: bindingOf, values: (n) => params.get(n).data }), spec.session);
 
+    // Evaluation reads the parameters as separate inputs: views of the same buckets, no copy.
     const eg = new Graph('eval');
     const eout = spec.build(eg, { training: false });
     eg.output('loss', eout.loss);
     for (const [k, t] of Object.entries(eout.metrics ?? {})) eg.output(`metric.${k}`, t);
-    const evalSession = await createSession(
-      exportOnnx(eg, { params: (n) => (frozenSet.has(n) ? 'initializer' : 'input'), values: (n) => params.get(n).data }),
-      spec.session,
-    );
+    const evalSession = await createSession(exportOnnx(eg, { params: bindingOf, values: (n) => params.get(n).data }), spec.session);
 
-    const shapes = new Map(all.map((p) => [p.name, p.shape]));
-    const state = new Map<string, OrtTensor>();
-    for (const p of trainable) {
-      state.set(p.name, ortTensor('float32', Float32Array.from(params.get(p.name).data), p.shape));
-      state.set(M + p.name, ortTensor('float32', new Float32Array(params.get(p.name).data.length), p.shape));
-      state.set(V + p.name, ortTensor('float32', new Float32Array(params.get(p.name).data.length), p.shape));
-    }
+    const state = buckets.map((b) => {
+      const p = new Float32Array(b.size);
+      for (const m of b.members) p.set(params.get(m.name).data, m.offset);
+      return { p: ortTensor('float32', p, [b.size]), m: ortTensor('float32', new Float32Array(b.size), [b.size]), v: ortTensor('float32', new Float32Array(b.size), [b.size]) };
+    });
     const frozenFeeds = new Map<string, OrtTensor>();
     if (spec.frozenBinding === 'input') for (const p of frozen) frozenFeeds.set(p.name, ortTensor('float32', Float32Array.from(params.get(p.name).data), p.shape));
-    return new Trainer(spec, session, evalSession, trainable.map((p) => p.name), frozen.map((p) => p.name), shapes, state, frozenFeeds, metricNames);
+    return new Trainer(spec, session, evalSession, trainable.map((p) => p.name), frozen.map((p) => p.name), buckets, state, frozenFeeds, metricNames, { backward: backwardStart, optimizer: optimizerStart });
   }
 
   /** Applies one update on a batch (feeds for the inputs the model declared). */
@@ -127,12 +199,29 @@ export class Trainer {
     const lr = this.spec.schedule(t);
     const s = hostStepScalars(this.spec.optimizer, lr, t);
     const feeds: Record<string, OrtTensor> = { ...batch, lr: ortTensor('float32', [s.lr], []), step_size: ortTensor('float32', [s.stepSize], []), bc2_sqrt: ortTensor('float32', [s.bc2Sqrt], []) };
-    for (const [k, v] of this.state) feeds[k] = v;
+    this.state.forEach((st, k) => {
+      feeds[stateName('p', k)] = st.p;
+      feeds[stateName('m', k)] = st.m;
+      feeds[stateName('v', k)] = st.v;
+    });
     for (const [k, v] of this.frozenFeeds) feeds[k] = v;
-    const r = await this.session.run(feeds);
+    // The new state is written into the spare buffers (no allocation, no copy out of ORT), which
+    // then become current; a rejected step leaves the current state untouched.
+    const fetches: Record<string, OrtTensor | null> = { loss: null, grad_norm: null };
+    for (const m of this.metricNames) fetches[`metric.${m}`] = null;
+    this.spare.forEach((sp, k) => {
+      fetches[NEW + stateName('p', k)] = sp.p;
+      fetches[NEW + stateName('m', k)] = sp.m;
+      fetches[NEW + stateName('v', k)] = sp.v;
+    });
+    const r = await this.session.run(feeds, fetches);
     const loss = Number(r.loss!.data[0]);
     if (!Number.isFinite(loss)) throw new Error(`training step ${t}: loss is ${loss}; parameters left unchanged`);
-    for (const k of this.state.keys()) this.state.set(k, r[NEW + k]!);
+    this.state.forEach((st, k) => {
+      const next = { p: r[NEW + stateName('p', k)]!, m: r[NEW + stateName('m', k)]!, v: r[NEW + stateName('v', k)]! };
+      this.spare[k] = st;
+      this.state[k] = next;
+    });
     this.step = t;
     return { step: t, loss, gradNorm: Number(r.grad_norm!.data[0]), lr, metrics: this.readMetrics(r) };
   }
@@ -140,7 +229,7 @@ export class Trainer {
   /** Forward only (no dropout, no update) with the current parameters. */
   async evaluate(batch: Record<string, OrtTensor>): Promise<{ loss: number; metrics: Record<string, number> }> {
     const feeds: Record<string, OrtTensor> = { ...batch };
-    for (const n of this.trainableNames) feeds[n] = this.state.get(n)!;
+    for (const [n, t] of this.paramTensors()) feeds[n] = t;
     for (const [k, v] of this.frozenFeeds) feeds[k] = v;
     const r = await this.evalSession.run(feeds);
     return { loss: Number(r.loss!.data[0]), metrics: this.readMetrics(r) };
@@ -150,9 +239,13 @@ export class Trainer {
     return Object.fromEntries(this.metricNames.map((k) => [k, Number(r[`metric.${k}`]!.data[0])]));
   }
 
-  /** The live ORT tensors of the trainable parameters (valid until the next step). */
+  /** The trainable parameters as ORT tensors: views of the live buckets (valid until the next step). */
   paramTensors(): Map<string, OrtTensor> {
-    return new Map(this.trainableNames.map((n) => [n, this.state.get(n)!]));
+    const out = new Map<string, OrtTensor>();
+    this.buckets.forEach((b, k) => {
+      for (const m of b.members) out.set(m.name, ortTensor('float32', view(this.state[k]!.p, m.offset, m.size), m.shape));
+    });
+    return out;
   }
 
   /** Replaces frozen parameters bound as inputs (frozenBinding 'input'), e.g. with another trainer's paramTensors(). */
@@ -177,30 +270,52 @@ export class Trainer {
 
   /** Current values of the trainable parameters, written into `store`. */
   exportParams(store: ParamStore): ParamStore {
-    for (const n of this.trainableNames) store.set(n, this.shapes.get(n)!, Float32Array.from(this.state.get(n)!.data as Float32Array));
+    this.buckets.forEach((b, k) => {
+      for (const m of b.members) store.set(m.name, m.shape, Float32Array.from(view(this.state[k]!.p, m.offset, m.size)));
+    });
     return store;
   }
 
-  /** Writes parameters, optimizer moments and the step count atomically. */
+  /**
+   * Writes parameters, optimizer moments and the step count atomically, one tensor per parameter
+   * (`NAME`, `adam_m.NAME`, `adam_v.NAME`), so checkpoints do not depend on the bucket layout.
+   */
   saveCheckpoint(path: string, extraMetadata: Record<string, string> = {}): void {
     const tensors = new Map<string, { shape: number[]; data: StData }>();
-    for (const [k, v] of this.state) tensors.set(k, { shape: [...v.dims], data: v.data as Float32Array });
+    this.buckets.forEach((b, k) => {
+      const st = this.state[k]!;
+      for (const m of b.members) {
+        tensors.set(m.name, { shape: m.shape, data: view(st.p, m.offset, m.size) });
+        tensors.set(M + m.name, { shape: m.shape, data: view(st.m, m.offset, m.size) });
+        tensors.set(V + m.name, { shape: m.shape, data: view(st.v, m.offset, m.size) });
+      }
+    });
     writeSafetensors(path, tensors, { ...extraMetadata, step: String(this.step), trainable: JSON.stringify(this.trainableNames) });
   }
 
   /** Restores a checkpoint written by saveCheckpoint (same model and trainable set). */
   loadCheckpoint(path: string): Record<string, string> {
     const file = readSafetensors(path);
-    for (const k of this.state.keys()) {
-      const t = file.tensors.get(k);
-      if (!t) throw new SafetensorsError(path, `missing tensor '${k}'`);
-      const expect = this.state.get(k)!.dims;
-      if (t.shape.join(',') !== expect.join(',')) throw new SafetensorsError(path, `tensor '${k}' has shape [${t.shape}], expected [${expect}]`);
-      if (!(t.data instanceof Float32Array)) throw new SafetensorsError(path, `tensor '${k}' is ${t.dtype}, expected F32`);
-      this.state.set(k, ortTensor('float32', Float32Array.from(t.data), t.shape));
-    }
     const step = Number(file.metadata.step);
     if (!Number.isInteger(step) || step < 0) throw new SafetensorsError(path, `bad step '${file.metadata.step}' in metadata`);
+    const state = this.buckets.map((b) => {
+      const fresh = { p: new Float32Array(b.size), m: new Float32Array(b.size), v: new Float32Array(b.size) };
+      for (const mem of b.members) {
+        for (const [kind, key] of [['p', mem.name], ['m', M + mem.name], ['v', V + mem.name]] as const) {
+          const t = file.tensors.get(key);
+          if (!t) throw new SafetensorsError(path, `missing tensor '${key}'`);
+          if (t.shape.join(',') !== mem.shape.join(',')) throw new SafetensorsError(path, `tensor '${key}' has shape [${t.shape}], expected [${mem.shape}]`);
+          if (!(t.data instanceof Float32Array)) throw new SafetensorsError(path, `tensor '${key}' is ${t.dtype}, expected F32`);
+          fresh[kind].set(t.data, mem.offset);
+        }
+      }
+      return fresh;
+    });
+    // Only a fully read checkpoint replaces the state.
+    state.forEach((f, k) => {
+      const n = this.buckets[k]!.size;
+      this.state[k] = { p: ortTensor('float32', f.p, [n]), m: ortTensor('float32', f.m, [n]), v: ortTensor('float32', f.v, [n]) };
+    });
     this.step = step;
     return file.metadata;
   }

@@ -67,6 +67,12 @@ const cases: Case[] = [
     inputs: [I('x', [2, 3, 7]), I('w', [4, 3, 3]), I('b', [4])],
     build: ([x, w, b]) => op.conv(x!, w!, b!, { dilations: [2], pads: [2, 2] }),
   },
+  // Unit-stride 1-D convs take the MatMul-and-shift input gradient: every kind of padding.
+  { ops: ['Conv'], name: 'conv1d causal dilated', inputs: [I('x', [2, 3, 9]), I('w', [4, 3, 3])], build: ([x, w]) => op.conv(x!, w!, null, { dilations: [2], pads: [4, 0] }) },
+  { ops: ['Conv'], name: 'conv1d k=4 asymmetric pads', inputs: [I('x', [2, 3, 8]), I('w', [2, 3, 4])], build: ([x, w]) => op.conv(x!, w!, null, { pads: [1, 2] }) },
+  { ops: ['Conv'], name: 'conv1d valid (no pads)', inputs: [I('x', [1, 2, 8]), I('w', [3, 2, 3]), I('b', [3])], build: ([x, w, b]) => op.conv(x!, w!, b!, { dilations: [3] }) },
+  { ops: ['Conv'], name: 'conv1d pads beyond the reach', inputs: [I('x', [2, 2, 6]), I('w', [3, 2, 2])], build: ([x, w]) => op.conv(x!, w!, null, { pads: [3, 2] }) },
+  { ops: ['Conv'], name: 'conv1d 1x1 padded', inputs: [I('x', [2, 3, 5]), I('w', [4, 3, 1])], build: ([x, w]) => op.conv(x!, w!, null, { pads: [1, 2] }) },
   { ops: ['Conv'], name: 'conv1d 1x1', inputs: [I('x', [2, 3, 5]), I('w', [4, 3, 1]), I('b', [4])], build: ([x, w, b]) => op.conv(x!, w!, b!) },
   {
     ops: ['Conv'],
@@ -145,6 +151,7 @@ const cases: Case[] = [
   { ops: ['Pad'], name: 'pad', inputs: [I('a', [2, 3])], build: ([a]) => op.pad(a!, [1, 0, 2, 3], 0.5) },
   { ops: ['Expand'], name: 'expand', inputs: [I('a', [3, 1])], build: ([a]) => op.expand(a!, [2, 3, 4]) },
   { ops: ['ReduceSum'], name: 'reduce-sum', inputs: [I('a', [2, 3, 4])], build: ([a]) => op.reduceSum(a!, [0, 2]) },
+  { ops: ['ReduceSumSquare'], name: 'reduce-sum-square', inputs: [I('a', [2, 3, 4])], build: ([a]) => op.reduceSumSquare(a!, [1]) },
   { ops: ['ReduceMean'], name: 'reduce-mean keepdims', inputs: [I('a', [2, 3, 4])], build: ([a]) => op.reduceMean(a!, [1], true) },
   { ops: ['ReduceMax'], name: 'reduce-max', inputs: [I('a', [2, 5], { values: away(10, 11) })], build: ([a]) => op.reduceMax(a!, [1]) },
   { ops: ['CumSum'], name: 'cumsum', inputs: [I('a', [2, 5])], build: ([a]) => [op.cumsum(a!, 1), op.cumsum(a!, 1, { exclusive: true, reverse: true })] },

@@ -2,9 +2,9 @@
 import { broadcastShapes, dimAdd, dimEq, dimMul, dimProduct, normAxis, type Dim, type Shape } from '../dims.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, type OpDef } from '../registry.js';
-import { cast, div, DTYPE_TO_ONNX, exp, mul, sub, unbroadcast } from './elementwise.js';
+import { cast, div, DTYPE_TO_ONNX, exp, mul, sub, sum, unbroadcast } from './elementwise.js';
 import { reduceMean, reduceSum } from './reduce.js';
-import { concat, flip, full, padAxis, reshape, slice, sliceAxis, transpose } from './shape.js';
+import { concat, flip, full, padAxis, reshape, slice, sliceAxis, transpose, unsqueeze } from './shape.js';
 import { emit, emitN, floatAttr, intAttr, intsAttr, requireFloat, sameDType } from './util.js';
 
 const range = (n: number, from = 0): number[] => Array.from({ length: n }, (_, i) => from + i);
@@ -137,7 +137,7 @@ defineOp('Conv', {
   grad: (n, [g], needs) => {
     const [x, w, b] = n.inputs as [Tensor, Tensor, Tensor | null];
     const a = convAttrs(n.attrs, x.rank - 2);
-    return [needs[0] ? convInputGrad(g!, w, x.shape, a) : null, needs[1] ? convWeightGrad(x, g!, w.shape as number[], a) : null, b && needs[2] ? reduceSum(g!, [0, ...range(x.rank - 2, 2)]) : null];
+    return [needs[0] ? convInputGrad(g!, w, x.shape, a) : null, needs[1] ? convWeightGrad(x, g!, w.shape as number[], a) : null, b && needs[2] ? convBiasGrad(g!, a) : null];
   },
 });
 
@@ -160,6 +160,7 @@ function convInputGrad(g: Tensor, w: Tensor, xShape: Shape, a: ConvAttrs): Tenso
   const reach = k.map((kk, i) => a.dilations[i]! * (kk - 1));
   const unitStride = a.strides.every((s) => s === 1);
   const padsOk = range(sp).every((i) => a.pads[i]! <= reach[i]! && a.pads[i + sp]! <= reach[i]!);
+  if (sp === 1 && a.group === 1 && unitStride) return convInputGradMatMul(g, w, a);
   if (unitStride && padsOk) {
     // dX is a plain convolution of g with the transposed, flipped kernel (cheaper than ConvTranspose in ORT).
     const pads = [...range(sp).map((i) => reach[i]! - a.pads[i]!), ...range(sp).map((i) => reach[i]! - a.pads[i + sp]!)];
@@ -174,19 +175,61 @@ function convInputGrad(g: Tensor, w: Tensor, xShape: Shape, a: ConvAttrs): Tenso
   return convTranspose(g, w, null, { ...a, outputPadding });
 }
 
+const channelMajorCache = new WeakMap<Tensor, Tensor>();
+
+/** A 1-D conv's [N, C, L] tensor as [C, N*L] (one Transpose, shared by the weight and bias gradients). */
+function channelMajor(t: Tensor): Tensor {
+  let r = channelMajorCache.get(t);
+  if (!r) channelMajorCache.set(t, (r = reshape(transpose(t, [1, 0, 2]), [t.shape[1]!, -1])));
+  return r;
+}
+
+/** dL/db of a convolution's bias: g summed over all but the channel axis. */
+function convBiasGrad(g: Tensor, a: ConvAttrs): Tensor {
+  if (g.rank === 3 && a.group === 1 && a.strides[0] === 1) return reduceSum(channelMajor(g), [1]);
+  return reduceSum(g, [0, ...range(g.rank - 2, 2)]);
+}
+
+/**
+ * dX of a 1-D, ungrouped, stride-1 conv as one Gemm over all N*Lo positions, against g in
+ * channel-major layout (shared with dW): Z = W^T g holds every tap's contribution, and tap j lands
+ * at input position t + j*d - padBegin. No weight transpose or flip is materialised (ORT's
+ * negative-step Slice that flips W is slow), and the Gemm beats ORT's Conv at batch 1.
+ */
+function convInputGradMatMul(g: Tensor, w: Tensor, a: ConvAttrs): Tensor {
+  const [m, c, k] = w.shape as [number, number, number];
+  const d = a.dilations[0]!;
+  const [pb, pe] = [a.pads[0]!, a.pads[1]!];
+  const [n, lo] = [g.shape[0]!, g.shape[2]!];
+  const z = gemm(reshape(w, [m, c * k]), channelMajor(g), null, { transA: true }); // [C*k, N*Lo]
+  const taps = reshape(z, [c, k, n, lo]);
+  const tap = (j: number) => reshape(k === 1 ? taps : sliceAxis(taps, 1, j, j + 1), [c, n, lo]);
+  const dxChannelMajor = sum(range(k).map((j) => shiftAxis(tap(j), 2, pb - j * d, d * (k - 1 - j) - pe)));
+  return transpose(dxChannelMajor, [1, 0, 2]);
+}
+
+/**
+ * out[i] = t[i + s] along `axis` with zeros outside t; the output is (e - s) longer than t
+ * (static offsets, symbolic lengths allowed).
+ */
+function shiftAxis(t: Tensor, axis: number, s: number, e: number): Tensor {
+  const cut = s > 0 || e < 0 ? sliceAxis(t, axis, Math.max(0, s), e < 0 ? e : 2 ** 62) : t;
+  return s < 0 || e > 0 ? padAxis(cut, axis, Math.max(0, -s), Math.max(0, e)) : cut;
+}
+
 /** dL/dW of Conv(x, W) given dL/dY = g; also serves ConvTranspose (with x and g swapped). */
 function convWeightGrad(x: Tensor, g: Tensor, wShape: number[], a: ConvAttrs): Tensor {
   const sp = x.rank - 2;
   const [m, cg, ...k] = wShape;
   if (sp === 1 && a.group === 1 && a.strides[0] === 1) {
-    // One batched MatMul against the k shifted copies of the padded input.
-    const xp = padAxis(x, 2, a.pads[0]!, a.pads[1]!);
-    const d = a.dilations[0]!;
+    // One Gemm over all N*T positions: g as [M, N*T] against the k shifted copies of the padded
+    // input stacked as [C*k, N*T]; the product is already in W's [M, C, k] order.
     const kk = k[0]!;
-    const taps = range(kk).map((j) => (kk === 1 ? xp : sliceAxis(xp, 2, j * d, j === kk - 1 ? 2 ** 62 : -d * (kk - 1 - j))));
-    const stacked = concat(taps, 1); // [N, k*C, Lo]
-    const prod = reduceSum(matmul(stacked, transpose(g, [0, 2, 1])), [0]); // [k*C, M]
-    return transpose(reshape(prod, [kk, cg!, m!]), [2, 1, 0]);
+    const d = a.dilations[0]!;
+    const xt = transpose(padAxis(x, 2, a.pads[0]!, a.pads[1]!), [1, 0, 2]); // [C, N, Lp]
+    const taps = kk === 1 ? xt : concat(range(kk).map((j) => unsqueeze(sliceAxis(xt, 2, j * d, j === kk - 1 ? 2 ** 62 : -d * (kk - 1 - j)), [1])), 1); // [C, k, N, Lo]
+    const dw = gemm(channelMajor(g), reshape(taps, [cg! * kk, -1]), null, { transB: true }); // [M, C*k]
+    return reshape(dw, [m!, cg!, kk]);
   }
   // General case: a convolution over the batch axis (strides and dilations swap roles).
   let xa: Tensor;

@@ -44,6 +44,16 @@ defineOp('ReduceSum', {
   },
 });
 
+// Sum of squares in one pass (no intermediate x*x tensor): the gradient norm reads every gradient once.
+defineOp('ReduceSumSquare', {
+  infer: reduceInfer('ReduceSumSquare'),
+  nondiffInputs: [1],
+  grad: (n, [g]) => {
+    const x = n.inputs[0]!;
+    return [mul(spread(x, g!, axesOf('ReduceSumSquare', x, n.inputs[1] ?? null)), mul(x, 2)), null];
+  },
+});
+
 defineOp('ReduceMean', {
   infer: reduceInfer('ReduceMean'),
   nondiffInputs: [1],
@@ -88,6 +98,7 @@ function reduce(op: string, x: Tensor, axes: number[] | undefined, keepdims: boo
 }
 
 export const reduceSum = (x: Tensor, axes?: number[], keepdims = false): Tensor => reduce('ReduceSum', x, axes, keepdims);
+export const reduceSumSquare = (x: Tensor, axes?: number[], keepdims = false): Tensor => reduce('ReduceSumSquare', x, axes, keepdims);
 export const reduceMean = (x: Tensor, axes?: number[], keepdims = false): Tensor => reduce('ReduceMean', x, axes, keepdims);
 export const reduceMax = (x: Tensor, axes?: number[], keepdims = false): Tensor => reduce('ReduceMax', x, axes, keepdims);
 export const reduceMin = (x: Tensor, axes?: number[], keepdims = false): Tensor => reduce('ReduceMin', x, axes, keepdims);
