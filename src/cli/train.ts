@@ -1,6 +1,7 @@
 // prodiff train --config CFG --data CACHE --out RUN [--resume] [--max-steps N]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parseHparams, type Hparams } from '../model/hparams.js';
 import { trainTeacher } from '../train/teacher.js';
 import type { Command } from './command.js';
 
@@ -12,14 +13,15 @@ written atomically every checkpoint_interval steps and on Ctrl-C) and model.safe
 weights under the official names, for inference and distillation). Configs: configs/*.json.
 `;
 
-export function readConfig(path: string): Record<string, unknown> {
+/** Reads and validates a config file (hparams keys, see src/model/hparams.ts). */
+export function readConfig(path: string): Hparams {
+  let c: unknown;
   try {
-    const c = JSON.parse(readFileSync(path, 'utf-8')) as unknown;
-    if (typeof c !== 'object' || c === null || Array.isArray(c)) throw new Error('not a JSON object');
-    return c as Record<string, unknown>;
+    c = JSON.parse(readFileSync(path, 'utf-8')) as unknown;
   } catch (e) {
     throw new Error(`${path}: cannot read the config (${(e as Error).message})`);
   }
+  return parseHparams(c, path);
 }
 
 export const trainCommand: Command = {

@@ -13,14 +13,15 @@ import { readSafetensors } from '../../src/engine/index.js';
 import { trainTeacher } from '../../src/train/teacher.js';
 import { distill } from '../../src/train/distill.js';
 import { loadProDiffWeights } from '../../src/model/checkpoint.js';
+import { parseHparams } from '../../src/model/hparams.js';
 import { repoRoot } from '../golden.js';
 
 const corpusDir = join(repoRoot, 'test', 'fixtures', 'corpus-tiny');
-const tinyConfig = {
+const tinyConfig = parseHparams({
   hidden_size: 32, enc_layers: 1, num_heads: 2, enc_ffn_kernel_size: 9, residual_channels: 32, residual_layers: 2, dilation_cycle_length: 1,
   timesteps: 4, lr: 1.0, warmup_updates: 10, clip_grad_norm: 1, max_frames: 1200, max_sentences: 4, val_check_interval: 10, checkpoint_interval: 10, seed: 7, threads: 1,
   dropout: 0, predictor_dropout: 0,
-};
+}, 'tinyConfig');
 
 function withTmp(fn: (dir: string) => Promise<void>) {
   return async () => {
