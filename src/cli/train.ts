@@ -10,7 +10,9 @@ const USAGE = `usage: prodiff train --config CFG.json --data CACHE --out RUN [--
 Trains the ProDiff teacher on a preprocessed cache. RUN gets config.json, log.jsonl (one JSON
 object per step), checkpoint.safetensors (parameters, optimizer state, step, data order, RNG;
 written atomically every checkpoint_interval steps and on Ctrl-C) and model.safetensors (the
-weights under the official names, for inference and distillation). Configs: configs/*.json.
+weights under the official names, for inference and distillation), loss.png and valid-mel.png
+(every val_check_interval steps). Configs: configs/*.json, official ProDiff hparams keys checked
+against src/model/hparams.ts (a bad value is an error naming the key).
 `;
 
 /** Reads and validates a config file (hparams keys, see src/model/hparams.ts). */
