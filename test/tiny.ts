@@ -1,5 +1,6 @@
 // Tiny configurations shared by the tests that train on the committed 6-utterance Festival corpus.
 import { join } from 'node:path';
+import { parseHparams } from '../src/model/hparams.js';
 import { VOCODER_SMALL, type VocoderModelConfig } from '../src/model/vocoder-gan.js';
 import { VOCODER_TRAIN_DEFAULTS, type VocoderTrainConfig } from '../src/train/vocoder.js';
 import { repoRoot } from './golden.js';
@@ -7,12 +8,12 @@ import { repoRoot } from './golden.js';
 export const CORPUS_TINY = join(repoRoot, 'test', 'fixtures', 'corpus-tiny');
 
 /** A ProDiff teacher small enough to train a few dozen steps in seconds. */
-export const TINY_TEACHER = {
+export const TINY_TEACHER = parseHparams({
   hidden_size: 16, enc_layers: 1, num_heads: 2, enc_ffn_kernel_size: 3, residual_channels: 16, residual_layers: 2, dilation_cycle_length: 1,
   predictor_layers: 1, dur_predictor_layers: 1,
   timesteps: 4, lr: 1.0, warmup_updates: 10, clip_grad_norm: 1, max_frames: 1200, max_sentences: 4, val_check_interval: 100, checkpoint_interval: 100, seed: 7, threads: 1,
   dropout: 0, predictor_dropout: 0,
-};
+}, 'TINY_TEACHER');
 
 /** A Vocos generator and discriminators of a few thousand parameters. */
 export const TINY_VOCODER: VocoderModelConfig = {

@@ -1,14 +1,18 @@
-// prodiff distill --teacher RUN --out RUN2 [--steps 2] [--stage-steps K] [--data CACHE] [--resume]
+// prodiff distill --teacher RUN --out RUN2 [--steps 2] [--stage-steps K] [--checkpoint-every N] [--validate-every N] [--data CACHE] [--resume]
 import { parseArgs } from 'node:util';
 import { distill } from '../train/distill.js';
 import type { Command } from './command.js';
 
-const USAGE = `usage: prodiff distill --teacher RUN|MODEL.safetensors --out RUN2 [--steps 2] [--stage-steps 2000] [--lr 2e-4] [--data CACHE] [--resume]
+const USAGE = `usage: prodiff distill --teacher RUN|MODEL.safetensors --out RUN2 [--steps 2] [--stage-steps 2000] [--lr 2e-4]
+                      [--checkpoint-every N] [--validate-every N] [--data CACHE] [--resume]
 
 Progressive distillation: the student starts as a copy of the teacher, its encoder and predictors
 frozen, and learns to take in one step what two DDIM steps of the teacher take; stages halve the
 step count (N -> N/2 -> ...) until --steps. Each stage writes RUN2/stage-<k>steps/ (log,
-checkpoint, model); the final student is RUN2/model.safetensors.
+checkpoint, model, loss.png, valid-mel.png); the final student is RUN2/model.safetensors.
+Checkpoints (atomic, also on Ctrl-C; --resume continues exactly) every --checkpoint-every steps
+and validation on the cache's held-out split every --validate-every steps; both default to the
+teacher's checkpoint_interval and val_check_interval.
 `;
 
 export const distillCommand: Command = {
@@ -19,6 +23,7 @@ export const distillCommand: Command = {
       options: {
         teacher: { type: 'string' }, out: { type: 'string' }, steps: { type: 'string', default: '2' }, 'stage-steps': { type: 'string', default: '2000' },
         lr: { type: 'string' }, data: { type: 'string' }, resume: { type: 'boolean', default: false },
+        'checkpoint-every': { type: 'string' }, 'validate-every': { type: 'string' },
       },
     });
     if (!v.teacher || !v.out) {
@@ -33,6 +38,8 @@ export const distillCommand: Command = {
     await distill({
       teacher: v.teacher, out: v.out, steps: int('steps', v.steps!), stageSteps: int('stage-steps', v['stage-steps']!), resume: v.resume!,
       ...(v.lr ? { lr: Number(v.lr) } : {}), ...(v.data ? { cache: v.data } : {}),
+      ...(v['checkpoint-every'] !== undefined ? { checkpointEvery: int('checkpoint-every', v['checkpoint-every']) } : {}),
+      ...(v['validate-every'] !== undefined ? { validateEvery: int('validate-every', v['validate-every']) } : {}),
     });
     return 0;
   },

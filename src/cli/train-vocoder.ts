@@ -13,7 +13,6 @@ import { describeSource, openVocoderCorpus, type VocoderDataSource } from '../da
 import { MPD_SMALL, MRD_SMALL, type AdversarialLoss } from '../model/discriminators.js';
 import { VOCOS_LOSS, type VocoderModelConfig } from '../model/vocoder-gan.js';
 import { VOCOS_SMALL } from '../model/vocos.js';
-import { stopOnSignals } from '../train/run.js';
 import { formatValue, Progress } from '../util/progress.js';
 import { readRunConfig, resolveVocoderInit, trainVocoder, VOCODER_TRAIN_DEFAULTS, type VocoderTrainConfig } from '../train/vocoder.js';
 
@@ -145,30 +144,12 @@ export async function run(args: string[]): Promise<number> {
   const totalSec = Array.from({ length: corpus.size }, (_, i) => corpus.length(i)).reduce((s, n) => s + n, 0) / corpus.sampleRate;
   process.stderr.write(`train-vocoder: ${corpus.size} utterances (${totalSec.toFixed(1)} s), ${describeSource(source)}; run ${out}\n`);
 
-  const signals = stopOnSignals();
-  let bar: Progress | undefined;
-  try {
-    const result = await trainVocoder(corpus, out, config, {
-      steps,
-      checkpointEvery: num('checkpoint-every', 200),
-      threads: num('threads', 1),
-      shouldStop: signals.stopped,
-      onNote: (m) => (bar ? bar.note(m) : process.stderr.write(`${m}\n`)),
-      onStep: (r) => {
-        bar ??= new Progress({ total: steps, label: 'vocoder', unit: 'step' }, r.step - 1);
-        const shown = [`mel ${formatValue(r.mel_l1 ?? NaN)}`, `g ${formatValue(r.g_loss)}`];
-        if (r.d_loss !== undefined) shown.push(`d ${formatValue(r.d_loss)}`);
-        bar.update(r.step, shown.join(' '));
-      },
-    });
-    bar?.finish();
-    const rec = result.lastRecord;
-    process.stdout.write(`train-vocoder: step ${result.step}${result.resumedFrom ? ` (resumed from ${result.resumedFrom})` : ''}` +
-      (rec ? `, mel L1 ${formatValue(rec.mel_l1 ?? NaN)}, generator loss ${formatValue(rec.g_loss)}` : '') + `; wrote ${out}\n`);
-    return 0;
-  } finally {
-    signals.dispose();
-  }
+  // The training loop draws the progress bar and stops on Ctrl-C (after a checkpoint).
+  const result = await trainVocoder(corpus, out, config, { steps, checkpointEvery: num('checkpoint-every', 200), threads: num('threads', 1) });
+  const rec = result.lastRecord;
+  process.stdout.write(`train-vocoder: step ${result.step}${result.resumedFrom ? ` (resumed from ${result.resumedFrom})` : ''}` +
+    (rec ? `, mel L1 ${formatValue(rec.mel_l1 ?? NaN)}, generator loss ${formatValue(rec.g_loss)}` : '') + `; wrote ${out}\n`);
+  return 0;
 }
 
 /** --data (and --acoustic) as a data source with absolute paths, so that a resume can compare it. */

@@ -1,6 +1,7 @@
 // prodiff train --config CFG --data CACHE --out RUN [--resume] [--max-steps N]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parseHparams, type Hparams } from '../model/hparams.js';
 import { trainTeacher } from '../train/teacher.js';
 import type { Command } from './command.js';
 
@@ -9,17 +10,20 @@ const USAGE = `usage: prodiff train --config CFG.json --data CACHE --out RUN [--
 Trains the ProDiff teacher on a preprocessed cache. RUN gets config.json, log.jsonl (one JSON
 object per step), checkpoint.safetensors (parameters, optimizer state, step, data order, RNG;
 written atomically every checkpoint_interval steps and on Ctrl-C) and model.safetensors (the
-weights under the official names, for inference and distillation). Configs: configs/*.json.
+weights under the official names, for inference and distillation), loss.png and valid-mel.png
+(every val_check_interval steps). Configs: configs/*.json, official ProDiff hparams keys checked
+against src/model/hparams.ts (a bad value is an error naming the key).
 `;
 
-export function readConfig(path: string): Record<string, unknown> {
+/** Reads and validates a config file (hparams keys, see src/model/hparams.ts). */
+export function readConfig(path: string): Hparams {
+  let c: unknown;
   try {
-    const c = JSON.parse(readFileSync(path, 'utf-8')) as unknown;
-    if (typeof c !== 'object' || c === null || Array.isArray(c)) throw new Error('not a JSON object');
-    return c as Record<string, unknown>;
+    c = JSON.parse(readFileSync(path, 'utf-8')) as unknown;
   } catch (e) {
     throw new Error(`${path}: cannot read the config (${(e as Error).message})`);
   }
+  return parseHparams(c, path);
 }
 
 export const trainCommand: Command = {

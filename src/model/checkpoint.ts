@@ -7,6 +7,7 @@ import { ParamStore } from '../engine/params.js';
 import { loadTorchFile, TorchTensor, type TorchDType } from '../checkpoint/torch.js';
 import { vpsdeSchedule } from './diffusion.js';
 import { foldTiedParameters } from './fastspeech2.js';
+import { HPARAMS_SCHEMA, HparamsError, parseHparams, requireHparam, type Hparams } from './hparams.js';
 import { prodiffConfigFromHparams, type ProDiffConfig } from './prodiff.js';
 import type { AcousticModelOptions } from './inference.js';
 
@@ -116,6 +117,7 @@ export function inferProDiffHparams(shapes: Map<string, readonly number[]>, give
     return s;
   };
   const keys = [...shapes.keys()];
+  parseHparams(given, source); // a known key of the wrong type fails here, named
   const hp: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(given)) if (v !== undefined && k !== '__proto__') hp[k] = v;
   const inferred: Record<string, unknown> = {};
@@ -151,13 +153,13 @@ export function inferProDiffHparams(shapes: Map<string, readonly number[]>, give
     hp[k] = v;
   }
   if (hp.num_heads === undefined) {
-    hp.num_heads = 2;
-    notes.push('num_heads is not in the weights; assumed 2 (the official value)');
+    hp.num_heads = HPARAMS_SCHEMA.num_heads.default;
+    notes.push(`num_heads is not in the weights; assumed ${hp.num_heads} (the official value)`);
   }
   if (typeof hp.num_heads !== 'number' || H % hp.num_heads !== 0) throw new ProDiffCheckpointError(source, `num_heads ${String(hp.num_heads)} does not divide hidden size ${H}`);
   if (hp.dilation_cycle_length === undefined) {
-    hp.dilation_cycle_length = 1;
-    notes.push('dilation_cycle_length is not in the weights; assumed 1 (the official value)');
+    hp.dilation_cycle_length = HPARAMS_SCHEMA.dilation_cycle_length.default;
+    notes.push(`dilation_cycle_length is not in the weights; assumed ${hp.dilation_cycle_length} (the official value)`);
   }
   if (hp.use_pitch_embed && (typeof hp.f0_mean !== 'number' || typeof hp.f0_std !== 'number')) {
     throw new ProDiffCheckpointError(source, 'f0_mean and f0_std (the training set\'s f0 statistics, train_f0s_mean_std.npy) are not in the checkpoint: give them with --f0-mean/--f0-std or --config config.yaml');
@@ -235,7 +237,7 @@ export function convertProDiffCheckpoint(root: unknown, source: string, o: Conve
       throw new ProDiffCheckpointError(source, `the stored betas are not the vpsde schedule of ${N} steps (betas[${i}] = ${Number(betas[i])}, vpsde ${ref[i]}): other schedules are not supported`);
     }
   }
-  prodiffConfigFromHparams(hparams); // fails now, with its message, if the model cannot be built
+  prodiffConfigFromHparams(hparams, source); // fails now, with its message, if the model cannot be built
   const metadata: Record<string, string> = {
     format: WEIGHTS_FORMAT,
     hparams: JSON.stringify(hparams),
@@ -257,7 +259,10 @@ export function convertProDiffCheckpointFile(ckptPath: string, outPath: string, 
 export interface LoadedWeights {
   cfg: ProDiffConfig;
   params: ParamStore;
+  /** The file's hparams as stored. */
   hparams: Record<string, unknown>;
+  /** The same, parsed. */
+  hp: Hparams;
   options: AcousticModelOptions;
 }
 
@@ -272,15 +277,13 @@ export function loadProDiffWeights(path: string): LoadedWeights {
   } catch (e) {
     throw new SafetensorsError(path, `metadata 'hparams' is not JSON (${(e as Error).message})`);
   }
-  const cfg = prodiffConfigFromHparams(hparams);
+  const hp = parseHparams(hparams, path);
+  const cfg = prodiffConfigFromHparams(hp);
   const params = new ParamStore();
   for (const [name, t] of file.tensors) if (t.data instanceof Float32Array) params.set(name, t.shape, t.data);
   foldTiedParameters(params, path);
-  const num = (k: string) => {
-    const v = hparams[k];
-    if (typeof v !== 'number') throw new SafetensorsError(path, `hparams '${k}' missing`);
-    return v;
-  };
-  return { cfg, params, hparams, options: { teacherSteps: num('teacher_steps'), numSteps: num('timesteps'), timescale: num('timescale') } };
+  if (hparams.timesteps === undefined) throw new HparamsError(path, 'timesteps', 'is required in a model file but missing');
+  const options = { teacherSteps: requireHparam(hp, 'teacher_steps'), numSteps: hp.timesteps, timescale: requireHparam(hp, 'timescale') };
+  return { cfg, params, hparams, hp, options };
 }
 

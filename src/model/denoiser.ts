@@ -1,6 +1,7 @@
 // ProDiff's denoiser: a non-causal WaveNet predicting the clean mel x0 from (x_t, step, cond).
 // Parameter names follow the official state_dict (`denoise_fn.` is added by the caller's scope).
 import { op, type Tensor } from '../engine/index.js';
+import { requireHparam, type Hparams } from './hparams.js';
 import { conv1d, kaimingNormal, linear, sinusoidalEmbedding, type Scope } from '../nn/index.js';
 
 export interface DenoiserConfig {
@@ -70,12 +71,13 @@ export function denoiserReach(cfg: DenoiserConfig): number {
   return r;
 }
 
-/** The denoiser of official hparams (hidden_size, residual_channels, residual_layers, dilation_cycle_length). */
-export function denoiserConfigFromHparams(hp: Record<string, unknown>, mels: number): DenoiserConfig {
-  const num = (k: string) => {
-    const v = hp[k];
-    if (typeof v !== 'number') throw new Error(`hparams: '${k}' missing or not a number`);
-    return v;
+/** The denoiser of parsed hparams (hidden_size, residual_channels, residual_layers, dilation_cycle_length). */
+export function denoiserConfigFromHparams(hp: Hparams, mels: number): DenoiserConfig {
+  return {
+    mels,
+    condChannels: requireHparam(hp, 'hidden_size'),
+    residualChannels: requireHparam(hp, 'residual_channels'),
+    residualLayers: requireHparam(hp, 'residual_layers'),
+    dilationCycle: hp.dilation_cycle_length,
   };
-  return { mels, condChannels: num('hidden_size'), residualChannels: num('residual_channels'), residualLayers: num('residual_layers'), dilationCycle: num('dilation_cycle_length') };
 }

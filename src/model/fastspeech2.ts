@@ -2,6 +2,7 @@
 // (duration, pitch and energy predictors, length-regulated conditioning for the denoiser).
 // Parameter names are the official state_dict keys under `fs2.`.
 import { op, type ParamStore, type Tensor } from '../engine/index.js';
+import { HparamsError, requireHparam, type Hparams } from './hparams.js';
 import { conv1d, embedding, fairseqPositions, layerNorm, linear, selfAttention, type Scope } from '../nn/index.js';
 
 export interface FastSpeech2Config {
@@ -31,42 +32,30 @@ export interface FastSpeech2Config {
 /** The official state_dict stores the token embedding under two names; the graph declares the first. */
 export const TIED_PARAMETERS: Record<string, string> = { 'fs2.encoder.embed_tokens.weight': 'fs2.encoder_embed_tokens.weight' };
 
-export function fs2ConfigFromHparams(hp: Record<string, unknown>): FastSpeech2Config {
-  const num = (k: string, def?: number): number => {
-    const v = hp[k];
-    if (typeof v === 'number') return v;
-    if (def !== undefined) return def;
-    throw new Error(`hparams: '${k}' missing or not a number`);
-  };
-  const flag = (k: string, def: boolean) => (typeof hp[k] === 'boolean' ? (hp[k] as boolean) : def);
-  if ((hp.pitch_type ?? 'frame') !== 'frame') throw new Error(`hparams: pitch_type '${String(hp.pitch_type)}' is not supported (only 'frame')`);
-  if ((hp.pitch_norm ?? 'standard') !== 'standard') throw new Error(`hparams: pitch_norm '${String(hp.pitch_norm)}' is not supported (only 'standard')`);
-  if ((hp.ffn_padding ?? 'SAME') !== 'SAME') throw new Error(`hparams: ffn_padding '${String(hp.ffn_padding)}' is not supported`);
-  if ((hp.ffn_act ?? 'gelu') !== 'gelu') throw new Error(`hparams: ffn_act '${String(hp.ffn_act)}' is not supported`);
-  if (hp.use_uv === false) throw new Error('hparams: use_uv false is not supported');
-  if (hp.use_spk_embed === true || hp.use_split_spk_id === true) throw new Error('hparams: use_spk_embed / use_split_spk_id are not supported');
-  const hidden = num('hidden_size');
-  const ph = num('predictor_hidden', -1);
-  const vocab = Array.isArray(hp.vocab) ? (hp.vocab as string[]).filter((p) => p !== '<EOS>').length + 3 : undefined;
+/** The encoder and variance adaptor of parsed hparams (see `parseHparams`). */
+export function fs2ConfigFromHparams(hp: Hparams): FastSpeech2Config {
+  const hidden = requireHparam(hp, 'hidden_size');
+  const vocabSize = hp.vocab_size ?? (hp.vocab ? hp.vocab.filter((p) => p !== '<EOS>').length + 3 : undefined);
+  if (vocabSize === undefined) throw new HparamsError(hp.source, 'vocab_size', 'is required (or a vocab) but missing');
   return {
-    vocabSize: num('vocab_size', vocab),
+    vocabSize,
     hidden,
-    encLayers: num('enc_layers'),
-    heads: num('num_heads'),
-    encFfnKernel: num('enc_ffn_kernel_size'),
-    durPredictorLayers: num('dur_predictor_layers', 2),
-    durPredictorKernel: num('dur_predictor_kernel', 3),
-    predictorLayers: num('predictor_layers', 2),
-    predictorKernel: num('predictor_kernel', 5),
-    predictorHidden: ph > 0 ? ph : hidden,
-    dropout: num('dropout', 0.1),
-    predictorDropout: num('predictor_dropout', 0.5),
-    predictorGrad: num('predictor_grad', 0.1),
-    f0Mean: num('f0_mean'),
-    f0Std: num('f0_std'),
-    usePitch: flag('use_pitch_embed', true),
-    useEnergy: flag('use_energy_embed', true),
-    numSpk: hp.use_spk_id === true ? num('num_spk') : 0,
+    encLayers: requireHparam(hp, 'enc_layers'),
+    heads: hp.num_heads,
+    encFfnKernel: requireHparam(hp, 'enc_ffn_kernel_size'),
+    durPredictorLayers: hp.dur_predictor_layers,
+    durPredictorKernel: hp.dur_predictor_kernel,
+    predictorLayers: hp.predictor_layers,
+    predictorKernel: hp.predictor_kernel,
+    predictorHidden: hp.predictor_hidden > 0 ? hp.predictor_hidden : hidden,
+    dropout: hp.dropout,
+    predictorDropout: hp.predictor_dropout,
+    predictorGrad: hp.predictor_grad,
+    f0Mean: requireHparam(hp, 'f0_mean', "the training set's f0 statistics"),
+    f0Std: requireHparam(hp, 'f0_std', "the training set's f0 statistics"),
+    usePitch: hp.use_pitch_embed,
+    useEnergy: hp.use_energy_embed,
+    numSpk: hp.use_spk_id ? hp.num_spk : 0,
   };
 }
 

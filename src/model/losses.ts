@@ -1,5 +1,6 @@
 // FastSpeech 2 / ProDiff training losses as graph ops (differentiable where the reference is).
 import { op, type Tensor } from '../engine/index.js';
+import { HparamsError, type Hparams } from './hparams.js';
 
 const f32 = (t: Tensor) => op.cast(t, 'float32');
 const masked = (x: Tensor, w: Tensor) => op.div(op.reduceSum(op.mul(x, w)), op.reduceSum(op.expand(w, x.shape)));
@@ -146,22 +147,23 @@ export interface LossWeights {
 
 export const OFFICIAL_LOSS_WEIGHTS: LossWeights = { ssim: 0.5, l1: 0.5, pdur: 0.1, wdur: 1, sdur: 1, uv: 1, f0: 1, energy: 0.1 };
 
-export function lossWeightsFromHparams(hp: Record<string, unknown>): LossWeights {
-  const num = (k: string, def: number) => (typeof hp[k] === 'number' ? (hp[k] as number) : def);
+export function lossWeightsFromHparams(hp: Hparams): LossWeights {
   const mel: Record<string, number> = {};
-  for (const part of String(hp.mel_loss ?? 'ssim:0.5|l1:0.5').split('|')) {
+  for (const part of hp.mel_loss.split('|')) {
     const [name, w] = part.split(':');
-    mel[name!] = w === undefined ? 1 : Number(w);
+    const weight = w === undefined ? 1 : Number(w);
+    if (name !== 'ssim' && name !== 'l1') throw new HparamsError(hp.source, 'mel_loss', `names the mel loss '${name}', which is not supported (ssim, l1)`);
+    if (!Number.isFinite(weight) || weight < 0) throw new HparamsError(hp.source, 'mel_loss', `gives '${name}' the weight '${w}', not a number >= 0`);
+    mel[name] = weight;
   }
-  for (const k of Object.keys(mel)) if (k !== 'ssim' && k !== 'l1') throw new Error(`hparams: mel loss '${k}' is not supported`);
   return {
     ssim: mel.ssim ?? 0,
     l1: mel.l1 ?? 0,
-    pdur: num('lambda_ph_dur', 0.1),
-    wdur: num('lambda_word_dur', 1),
-    sdur: num('lambda_sent_dur', 1),
-    uv: num('lambda_uv', 1),
-    f0: num('lambda_f0', 1),
-    energy: num('lambda_energy', 0.1),
+    pdur: hp.lambda_ph_dur,
+    wdur: hp.lambda_word_dur,
+    sdur: hp.lambda_sent_dur,
+    uv: hp.lambda_uv,
+    f0: hp.lambda_f0,
+    energy: hp.lambda_energy,
   };
 }

@@ -4,6 +4,7 @@
 import { createSession, exportOnnx, Graph, op, ortTensor, Rng, type ort, type ParamStore, type Tensor } from '../engine/index.js';
 import { Scope } from '../nn/index.js';
 import { denoiser, denoiserConfigFromHparams, type DenoiserConfig } from './denoiser.js';
+import { parseHparams, type Hparams } from './hparams.js';
 import { ScheduleTables, type DiffusionSchedule } from './diffusion.js';
 import { durationPredictor, durationsFromLog, fastspeechEncoder, fs2ConfigFromHparams, speakerEmbedding, varianceAdaptor, type FastSpeech2Config, type ForwardOptions, type VarianceOutputs } from './fastspeech2.js';
 import { durationLosses, energyLoss, melL1, melSsimLoss, pitchLosses, type LossWeights } from './losses.js';
@@ -15,9 +16,13 @@ export interface ProDiffConfig {
   mels: number;
 }
 
-/** The whole configuration from official hparams (as golden cases and converted checkpoints carry them). */
-export function prodiffConfigFromHparams(hp: Record<string, unknown>): ProDiffConfig {
-  const mels = typeof hp.audio_num_mel_bins === 'number' ? hp.audio_num_mel_bins : 80;
+/**
+ * The whole configuration from hparams: parsed ones, or official hparams as golden cases and
+ * converted checkpoints carry them (parsed here, `source` naming them in errors).
+ */
+export function prodiffConfigFromHparams(hparams: Hparams | Record<string, unknown>, source = 'hparams'): ProDiffConfig {
+  const hp = parseHparams(hparams, source);
+  const mels = hp.audio_num_mel_bins;
   return { fs2: fs2ConfigFromHparams(hp), denoiser: denoiserConfigFromHparams(hp, mels), mels };
 }
 

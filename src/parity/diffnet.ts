@@ -2,6 +2,7 @@
 import { createSession, exportOnnx, gradients, Graph, op, ortTensor, ParamStore, type Tensor } from '../engine/index.js';
 import type { StTensor } from '../engine/safetensors.js';
 import { denoiser, denoiserConfigFromHparams } from '../model/denoiser.js';
+import { parseHparams } from '../model/hparams.js';
 
 export { denoiserConfigFromHparams };
 import { Scope } from '../nn/index.js';
@@ -26,7 +27,7 @@ export const diffnetRunner: CaseRunner = {
   name: 'diffnet',
   matches: (c) => c.metadata.module === 'usr.diff.net.DiffNet',
   async run(c) {
-    const hp = JSON.parse(c.metadata.hparams ?? '{}') as Record<string, unknown>;
+    const hp = parseHparams(JSON.parse(c.metadata.hparams ?? '{}'), c.file);
     const xT = need(c, 'input.x_t');
     const step = need(c, 'input.step');
     const cond = need(c, 'input.cond');

@@ -9,6 +9,7 @@ import { vpsdeSchedule, samplerSteps, SCHEDULE_BUFFERS, type DiffusionSchedule }
 import { fastspeechEncoder, foldTiedParameters, fs2ConfigFromHparams, lengthRegulator, TIED_PARAMETERS } from '../model/fastspeech2.js';
 import { durationLosses, energyLoss, lossWeightsFromHparams, melL1, melSsimLoss, pitchLosses, silenceIdsFromVocab, silenceTable } from '../model/losses.js';
 import { buildAdaptorGraph, buildDenoiseStepGraph, buildEncoderGraph, distillationLoss, fs2Forward, runSampler, teacherTrainingLoss, toMelLayout, prodiffConfigFromHparams, type ProDiffConfig } from '../model/prodiff.js';
+import { parseHparams, type Hparams } from '../model/hparams.js';
 
 export { prodiffConfigFromHparams };
 import { Scope } from '../nn/index.js';
@@ -23,8 +24,8 @@ function need(c: GoldenCase, name: string): StTensor {
   return t;
 }
 
-function hparams(c: GoldenCase): Record<string, unknown> {
-  return JSON.parse(c.metadata.hparams ?? '{}') as Record<string, unknown>;
+function hparams(c: GoldenCase): Hparams {
+  return parseHparams(JSON.parse(c.metadata.hparams ?? '{}'), c.file);
 }
 
 /** `prefix` tensors as parameters, renamed `rename + name`; tied aliases are folded onto their canonical names. */
@@ -150,7 +151,7 @@ export const scheduleRunner: CaseRunner = {
   matches: (c) => (c.metadata.module ?? '').endsWith('GaussianDiffusion (buffers)'),
   async run(c) {
     const hp = hparams(c);
-    const timescale = typeof hp.timescale === 'number' ? hp.timescale : 1;
+    const timescale = hp.timescale ?? 1;
     const values: Values = new Map();
     const steps = new Set<number>();
     for (const name of c.tensors.keys()) {
@@ -227,17 +228,15 @@ function stack(parts: Float32Array[]): Float32Array {
   return out;
 }
 
-function teacherSchedule(hp: Record<string, unknown>): DiffusionSchedule {
-  const n = hp.timesteps;
-  if (typeof n !== 'number') throw new Error("hparams: 'timesteps' missing");
-  return vpsdeSchedule(n, typeof hp.timescale === 'number' ? hp.timescale : 1);
+function teacherSchedule(hp: Hparams): DiffusionSchedule {
+  return vpsdeSchedule(hp.timesteps, hp.timescale ?? 1);
 }
 
 /** Student step count and time scale: from the hparams, else from the stored buffers. */
-function studentScale(c: GoldenCase, hp: Record<string, unknown>): { numSteps: number; timescale: number } {
+function studentScale(c: GoldenCase, hp: Hparams): { numSteps: number; timescale: number } {
   const buf = (k: string) => (c.tensors.has(`param.${k}`) ? Number((need(c, `param.${k}`).data as Float32Array)[0]) : undefined);
-  const numSteps = (hp.student_num_timesteps as number | undefined) ?? buf('timesteps');
-  const timescale = (hp.student_time_scale as number | undefined) ?? buf('timescale');
+  const numSteps = (hp.other.student_num_timesteps as number | undefined) ?? buf('timesteps');
+  const timescale = (hp.other.student_time_scale as number | undefined) ?? buf('timescale');
   if (numSteps === undefined || timescale === undefined) throw new Error('student step count / time scale not found (hparams student_num_timesteps, student_time_scale)');
   return { numSteps, timescale };
 }
@@ -321,8 +320,8 @@ export const distillationRunner: CaseRunner = {
 
 // ---------------------------------------------------------------- losses
 
-function silTableFor(g: Graph, hp: Record<string, unknown>, vocabSize: number): Tensor {
-  const ids = Array.isArray(hp.sil_ids) ? (hp.sil_ids as number[]) : Array.isArray(hp.vocab) ? silenceIdsFromVocab(hp.vocab as string[]) : undefined;
+function silTableFor(g: Graph, hp: Hparams, vocabSize: number): Tensor {
+  const ids = Array.isArray(hp.other.sil_ids) ? (hp.other.sil_ids as number[]) : hp.vocab ? silenceIdsFromVocab([...hp.vocab]) : undefined;
   if (!ids) throw new Error('hparams: neither sil_ids nor vocab given (needed for the word duration loss)');
   return g.constant({ dtype: 'float32', shape: [vocabSize], values: silenceTable(vocabSize, ids) }, 'sil_table');
 }

@@ -1,6 +1,8 @@
 // Progressive distillation (`prodiff distill`): a student of N/2 steps learns, from two DDIM steps
 // of its frozen teacher, to jump in one (Salimans & Ho); repeated stage by stage down to the
-// requested step count. The encoder and predictors are frozen; only `denoise_fn.*` trains.
+// requested step count. The encoder and predictors are frozen; only `denoise_fn.*` trains. Each
+// stage runs through the shared training loop (validation on the teacher's held-out split,
+// checkpoints, exact resume).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Graph, ortTensor, ParamStore, Rng, schedules, Trainer, type ort, type TrainerSpec } from '../engine/index.js';
@@ -8,11 +10,11 @@ import { loadProDiffWeights } from '../model/checkpoint.js';
 import { vpsdeSchedule, type DiffusionSchedule } from '../model/diffusion.js';
 import { distillationLoss, type ProDiffConfig } from '../model/prodiff.js';
 import { Scope } from '../nn/index.js';
-import { Progress } from '../util/progress.js';
-import { writeLossPlots } from './plots.js';
-import { batchFeeds, BatchOrder, CacheDataset, makeBatches } from './data.js';
-import { loadLoopCheckpoint, rngFromState, RunDir, saveLoopCheckpoint, stopOnSignals } from './run.js';
-import { declareTrainInputs, saveModel, type Hparams } from './teacher.js';
+import { acousticTask, validationItems } from './acoustic-task.js';
+import { CacheDataset, makeBatches } from './data.js';
+import { runTrainingLoop } from './loop.js';
+import { RunDir } from './run.js';
+import { declareTrainInputs, saveModel } from './teacher.js';
 
 export interface DistillOptions {
   /** Teacher run folder (RUN/model.safetensors) or a model .safetensors file. */
@@ -25,8 +27,14 @@ export interface DistillOptions {
   /** Training steps per stage. */
   stageSteps: number;
   lr?: number;
+  /** Steps between checkpoints; default: the teacher's checkpoint_interval. */
+  checkpointEvery?: number;
+  /** Steps between validations (on the held-out split); default: the teacher's val_check_interval. */
+  validateEvery?: number;
   resume: boolean;
   log?: (line: string) => void;
+  /** Polled before each step; default: SIGINT/SIGTERM stop the run (after a checkpoint). */
+  shouldStop?: () => boolean;
 }
 
 /** Student draws: t = timescale * randint(1, N / timescale). */
@@ -57,84 +65,71 @@ export async function distill(o: DistillOptions): Promise<void> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const teacherPath = modelPath(o.teacher);
   const loaded = loadProDiffWeights(teacherPath);
-  const hp = loaded.hparams as Hparams;
+  const hp = loaded.hp;
   const N = loaded.options.teacherSteps;
   const finalSteps = o.steps ?? 2;
   if (!(Number.isInteger(finalSteps) && finalSteps >= 1 && N % finalSteps === 0 && Number.isInteger(Math.log2(N / finalSteps)))) {
     throw new Error(`--steps ${finalSteps}: the teacher has ${N} steps; the target must be N / 2^k`);
   }
   if (loaded.options.numSteps <= finalSteps) throw new Error(`${teacherPath} already samples in ${loaded.options.numSteps} steps`);
-  const cache = o.cache ?? (typeof hp.cache === 'string' ? hp.cache : undefined);
+  const cache = o.cache ?? hp.cache;
   if (!cache) throw new Error('no --data given and the teacher records no cache');
   const data = new CacheDataset(cache);
   const cfg = loaded.cfg;
   const schedule = vpsdeSchedule(N);
-  const seed = typeof hp.seed === 'number' ? hp.seed : 1234;
-  const threads = typeof hp.threads === 'number' ? hp.threads : 2;
+  const seed = hp.seed;
   const lr = o.lr ?? 2e-4;
-  const batches = makeBatches(data.entries('train'), typeof hp.max_frames === 'number' ? hp.max_frames : 2000, typeof hp.max_sentences === 'number' ? hp.max_sentences : 12);
-  const speakers = cfg.fs2.numSpk > 0;
+  const batches = makeBatches(data.entries('train'), hp.max_frames, hp.max_sentences);
+  const validItems = validationItems(data);
+  const modelHp = { ...loaded.hparams, cache };
 
   // Stages: the teacher's timescale doubles until the student samples in `finalSteps` steps.
   let current = loaded.params;
   for (let scale = loaded.options.timescale * 2; N / scale >= finalSteps; scale *= 2) {
-    const stageDir = new RunDir(join(o.out, `stage-${N / scale}steps`));
+    const studentSteps = N / scale;
+    const stageDir = new RunDir(join(o.out, `stage-${studentSteps}steps`));
     const done = existsSync(stageDir.path('model.safetensors')) && existsSync(stageDir.path('done'));
     if (done) {
-      log(`stage ${N / scale} steps: already done`);
+      log(`stage ${studentSteps} steps: already done`);
       current = loadProDiffWeights(stageDir.path('model.safetensors')).params;
       continue;
     }
+    const resume = o.resume && stageDir.hasCheckpoint();
+    if (!resume && stageDir.hasCheckpoint()) throw new Error(`${stageDir.dir}: a stage checkpoint exists; use --resume to continue it`);
     // Student starts as a copy of its teacher; the teacher's denoiser is frozen under `teacher.`.
     const params = current.clone();
     for (const [k, v] of current.values) if (k.startsWith('denoise_fn.')) params.set(`teacher.${k}`, v.shape, Float32Array.from(v.data));
-    const spec = distillSpec(cfg, schedule, scale, lr, threads);
+    const spec = distillSpec(cfg, schedule, scale, lr, hp.threads);
     const pg = new Graph();
     spec.build(pg, { training: true });
     params.checkAgainst(pg, teacherPath);
     const trainer = await Trainer.create(spec, params);
-    let order = new BatchOrder(batches.length, seed + scale);
-    let rng = new Rng(seed + 17 * scale);
-    if (o.resume && stageDir.hasCheckpoint()) {
-      const st = loadLoopCheckpoint(stageDir, trainer);
-      order = new BatchOrder(batches.length, seed + scale, st.data);
-      rng = rngFromState(st.rng, seed + 17 * scale);
-      log(`stage ${N / scale} steps: resumed at step ${trainer.step}`);
-    } else if (stageDir.hasCheckpoint()) {
-      throw new Error(`${stageDir.dir}: a stage checkpoint exists; use --resume to continue it`);
-    } else {
-      stageDir.log({ event: 'start', teacher: teacherPath, student_steps: N / scale, timescale: scale });
-    }
-    const signals = stopOnSignals();
-    const bar = new Progress({ label: `distill ${(N / scale) * 2}->${N / scale}`, total: o.stageSteps, unit: 'step' }, trainer.step);
-    const save = () => {
-      saveLoopCheckpoint(stageDir, trainer, { data: order.state, rng: Array.from(rng.state()) }, { kind: 'distill', timescale: String(scale) });
-      saveModel(stageDir.path('model.safetensors'), trainer.exportParams(params), { ...hp, cache }, schedule, scale, { step: String(trainer.step), kind: 'student' });
-    };
+    const task = acousticTask({
+      run: stageDir, trainer, params, cfg, data, batches, orderSeed: seed + scale, drawSeed: seed + 17 * scale,
+      draws: (rng, B, T) => studentFeeds(rng, B, cfg.mels, T, N, scale),
+      validItems,
+      sampler: { teacherSteps: N, numSteps: studentSteps, timescale: scale },
+      checkpointMeta: { kind: 'distill', timescale: String(scale) },
+      saveModel: () => saveModel(stageDir.path('model.safetensors'), trainer.exportParams(params), modelHp, schedule, scale, { step: String(trainer.step), kind: 'student' }),
+    });
     try {
-      while (trainer.step < o.stageSteps && !signals.stopped()) {
-        const items = batches[order.next()]!.map((e) => data.get(e));
-        const feeds = batchFeeds(items, cfg.mels, { speakers });
-        const T = items.reduce((m, u) => Math.max(m, u.mel2ph.length), 0);
-        const r = await trainer.trainStep({ ...feeds, ...studentFeeds(rng, items.length, cfg.mels, T, N, scale) });
-        stageDir.log({ step: r.step, loss: r.loss, grad_norm: r.gradNorm, lr: r.lr, batch: items.length, frames: T });
-        bar.update(r.step, `loss ${r.loss.toFixed(4)}`);
-        if (r.step % 250 === 0) save();
-      }
-      save();
-      writeLossPlots(stageDir, `distillation to ${N / scale} steps`);
-      bar.finish();
-      if (signals.stopped()) return;
+      const r = await runTrainingLoop(task, {
+        run: stageDir, label: `distill ${studentSteps * 2}->${studentSteps}`, resume,
+        maxSteps: o.stageSteps, checkpointEvery: o.checkpointEvery ?? hp.checkpoint_interval, validateEvery: o.validateEvery ?? hp.val_check_interval,
+        startRecord: { teacher: teacherPath, student_steps: studentSteps, timescale: scale },
+        note: (line) => log(`stage ${studentSteps} steps: ${line}`),
+        ...(o.shouldStop ? { shouldStop: o.shouldStop } : {}),
+      });
+      if (r.stopped) return;
       stageDir.writeJson('done', { step: trainer.step });
       current = trainer.exportParams(params.clone());
       for (const k of [...current.values.keys()]) if (k.startsWith('teacher.')) current.values.delete(k);
     } finally {
-      signals.dispose();
       await trainer.close();
     }
   }
   // The final student, at the top of the output folder.
   const finalParams = new ParamStore();
   for (const [k, v] of current.values) if (!k.startsWith('teacher.')) finalParams.set(k, v.shape, v.data);
-  saveModel(join(o.out, 'model.safetensors'), finalParams, { ...hp, cache }, schedule, N / finalSteps, { kind: 'student' });
+  saveModel(join(o.out, 'model.safetensors'), finalParams, modelHp, schedule, N / finalSteps, { kind: 'student' });
 }

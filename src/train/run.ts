@@ -1,6 +1,6 @@
-// What teacher training and distillation share: run folders, the JSON-lines log, checkpoints
-// holding the data order and RNG state, graceful stop on signals.
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+// What the trainers share: run folders, the JSON-lines log, checkpoints holding the data order and
+// RNG state, graceful stop on signals.
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../engine/atomic.js';
 import { Rng, type Trainer } from '../engine/index.js';
@@ -21,6 +21,14 @@ export class RunDir {
   }
   log(record: Record<string, unknown>): void {
     appendFileSync(this.path('log.jsonl'), `${JSON.stringify({ time: new Date().toISOString(), ...record })}\n`);
+  }
+  /** Drops the log records of steps after `step` (those a resumed run does again). */
+  keepLogUpTo(step: number): void {
+    const kept = this.readLog().filter((r) => typeof r.step !== 'number' || r.step <= step);
+    writeFileAtomic(this.path('log.jsonl'), kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  }
+  clearLog(): void {
+    rmSync(this.path('log.jsonl'), { force: true });
   }
   readLog(): Record<string, unknown>[] {
     const p = this.path('log.jsonl');

@@ -1,8 +1,9 @@
 // GAN training of the Vocos-style vocoder: two Trainers (discriminators, generator) alternating,
-// each step one ORT run per side, the other side's latest weights fed as inputs. A run directory
+// each step one ORT run per side, the other side's latest weights fed as inputs, driven by the
+// shared training loop (src/train/loop.ts). A run directory
 // holds the configuration, atomic checkpoints (both optimisers, the data sampler's random state),
 // a JSON-lines log, PNG loss curves and the latest generator weights (safetensors + ONNX).
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { exportOnnx, ortTensor, ParamStore, readSafetensors, schedules, Trainer, type Schedule } from '../engine/index.js';
 import { writeFileAtomic } from '../engine/atomic.js';
@@ -11,6 +12,9 @@ import {
   discriminatorSpec, generatorGraph, generatorSpec, initVocoderParams, isDiscriminatorParam, isGeneratorParam, type BatchShape, type OptimConfig, type VocoderModelConfig,
 } from '../model/vocoder-gan.js';
 import { linePlotPng } from '../util/plot.js';
+import { formatValue } from '../util/progress.js';
+import { runTrainingLoop, type StepOutcome, type TrainingTask } from './loop.js';
+import { RunDir } from './run.js';
 import type { VocoderDataSource } from '../data/vocoder-source.js';
 
 export interface VocoderTrainConfig {
@@ -64,7 +68,7 @@ export interface RunOptions {
   onStep?: (record: StepRecord) => void;
   /** Called for messages (resume, checkpoint written). */
   onNote?: (msg: string) => void;
-  /** Polled between steps; true ends the run after writing a checkpoint. */
+  /** Polled between steps; true ends the run after writing a checkpoint. Default: SIGINT/SIGTERM. */
   shouldStop?: () => boolean;
 }
 
@@ -95,7 +99,6 @@ export interface RunResult {
 
 const CONFIG = 'config.json';
 const INDEX = 'checkpoint.json';
-const LOG = 'log.jsonl';
 
 function schedule(c: VocoderTrainConfig): Schedule {
   return schedules.cosine(c.lr, c.scheduleSteps, c.warmupSteps, c.lr * c.minLrRatio);
@@ -142,24 +145,24 @@ function loadInitWeights(params: ParamStore, init: VocoderInit): void {
   }
 }
 
-/** Renders the run's log as loss curves. */
+/** Renders the run's log as loss curves (train mel L1 and the validation batch's, GAN terms). */
 export function writeCurves(runDir: string, out = join(runDir, 'curves.png')): void {
-  const recs = readLog(runDir);
-  const series = (key: string) => ({ name: key, points: recs.filter((r) => typeof r[key] === 'number').map((r) => [r.step, r[key] as number] as [number, number]) });
-  writeFileAtomic(out, linePlotPng([series('mel_l1'), series('val_mel_l1')], { title: 'vocoder: mel L1 (ln)', xLabel: 'step', yLabel: 'L1', logY: true }));
+  const recs = new RunDir(runDir).readLog();
+  const points = (value: (r: Record<string, unknown>) => unknown) =>
+    recs.flatMap((r) => { const v = value(r); return typeof v === 'number' && typeof r.step === 'number' ? [[r.step, v] as [number, number]] : []; });
+  const series = (key: string) => ({ name: key, points: points((r) => r[key]) });
+  // Runs logged before the shared loop wrote `val_mel_l1` at the top level.
+  const valid = { name: 'valid mel_l1', points: points((r) => (r.valid as Record<string, number> | undefined)?.mel_l1 ?? r.val_mel_l1) };
+  writeFileAtomic(out, linePlotPng([series('mel_l1'), valid], { title: 'vocoder: mel L1 (ln)', xLabel: 'step', yLabel: 'L1', logY: true }));
   const gan = ['g_adv_mpd', 'g_adv_mrd', 'fm_mpd', 'fm_mrd', 'd_mpd', 'd_mrd'].map(series);
   writeFileAtomic(out.replace(/\.png$/, '-gan.png'), linePlotPng(gan, { title: 'vocoder: adversarial, feature matching, discriminators', xLabel: 'step', yLabel: 'loss' }));
 }
 
-function readLog(runDir: string): StepRecord[] {
-  const p = join(runDir, LOG);
-  if (!existsSync(p)) return [];
-  return readFileSync(p, 'utf-8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as StepRecord);
-}
-
 /**
- * Trains (or resumes) the run in `runDir`. A new run writes `config`; an existing run continues
- * from its last checkpoint with its stored configuration (a differing `config` is an error).
+ * Trains (or resumes) the run in `runDir` through the shared training loop; one loop step is a
+ * discriminator update then a generator update. A new run writes `config`; an existing run
+ * continues from its last checkpoint with its stored configuration (a differing `config` is an
+ * error).
  */
 export async function trainVocoder(corpus: VocoderCorpus, runDir: string, config: VocoderTrainConfig, o: RunOptions): Promise<RunResult> {
   mkdirSync(join(runDir, 'ckpt'), { recursive: true });
@@ -168,14 +171,16 @@ export async function trainVocoder(corpus: VocoderCorpus, runDir: string, config
     throw new Error(`${join(runDir, CONFIG)}: the run was created with a different configuration; resume it without changing model or training options, or use a new --out`);
   }
   if (!stored) writeFileAtomic(join(runDir, CONFIG), JSON.stringify(config, null, 2) + '\n');
-  const note = o.onNote ?? (() => {});
+  const run = new RunDir(runDir);
+  const note = (msg: string) => (o.onNote ? o.onNote(msg) : process.stderr.write(`${msg}\n`));
   const cfg = config.model;
   const shape: BatchShape = { batch: config.batch, segmentFrames: config.segmentFrames };
   const optim: OptimConfig = { lr: schedule(config), betas: config.betas, weightDecay: config.weightDecay, clipGradNorm: config.clipGradNorm, threads: o.threads ?? 1 };
 
   const indexPath = join(runDir, INDEX);
+  const resume = existsSync(indexPath);
   const params = initVocoderParams(cfg, shape, config.seed);
-  if (config.init && !existsSync(indexPath)) {
+  if (config.init && !resume) {
     loadInitWeights(params, config.init);
     note(`starting from ${config.init.run} at step ${config.init.step} (weights only, fresh optimiser state)`);
   }
@@ -184,76 +189,78 @@ export async function trainVocoder(corpus: VocoderCorpus, runDir: string, config
 
   const segOpts = { batch: config.batch, segmentFrames: config.segmentFrames, mel: cfg.mel };
   let sampler = new SegmentSampler(corpus, segOpts, config.seed);
-  // A fixed validation batch (same on every resume): mel L1 of the generator at each checkpoint.
+  // A fixed validation batch (same on every resume): mel L1 of the generator.
   const valBatch = feeds(new SegmentSampler(corpus, segOpts, config.seed + 7919).next(), cfg.generator.mels);
   let elapsedBase = 0;
-  let resumedFrom = 0;
-  if (existsSync(indexPath)) {
-    const idx = JSON.parse(readFileSync(indexPath, 'utf-8')) as CheckpointIndex;
-    G.loadCheckpoint(join(runDir, idx.generator));
-    D.loadCheckpoint(join(runDir, idx.discriminator));
-    if (G.step !== idx.step) throw new Error(`${indexPath}: generator checkpoint is at step ${G.step}, index says ${idx.step}`);
-    sampler = new SegmentSampler(corpus, segOpts, Uint32Array.from(idx.sampler));
-    elapsedBase = idx.elapsed_s;
-    resumedFrom = idx.step;
-    // Drop log records written after the checkpoint (a run stopped between checkpoints).
-    const kept = readLog(runDir).filter((r) => r.step <= idx.step);
-    writeFileAtomic(join(runDir, LOG), kept.map((r) => JSON.stringify(r) + '\n').join(''));
-    note(`resumed ${runDir} at step ${idx.step}`);
-  } else if (existsSync(join(runDir, LOG))) {
-    rmSync(join(runDir, LOG));
-  }
-
   const t0 = performance.now();
-  const elapsed = () => elapsedBase + (performance.now() - t0) / 1000;
+  const elapsed = () => +(elapsedBase + (performance.now() - t0) / 1000).toFixed(3);
   const checkpoints: string[] = [];
-  const saveCheckpoint = async () => {
-    const step = G.step;
-    const tag = String(step).padStart(8, '0');
-    const gPath = `ckpt/gen-${tag}.safetensors`;
-    const dPath = `ckpt/disc-${tag}.safetensors`;
-    const meta = { kind: 'prodiff vocoder checkpoint', config: JSON.stringify(config) };
-    G.saveCheckpoint(join(runDir, gPath), meta);
-    D.saveCheckpoint(join(runDir, dPath), meta);
-    const idx: CheckpointIndex = { step, generator: gPath, discriminator: dPath, sampler: Array.from(sampler.state()), elapsed_s: +elapsed().toFixed(3) };
-    writeFileAtomic(indexPath, JSON.stringify(idx) + '\n');
-    // The generator alone, for inference.
-    const gen = G.exportParams(new ParamStore());
-    gen.save(join(runDir, 'generator.safetensors'), { step: String(step), config: JSON.stringify(cfg.generator) });
-    writeFileAtomic(join(runDir, 'generator.onnx'), exportOnnx(generatorGraph(cfg.generator), { values: (n) => gen.get(n).data }));
-    const val = await G.evaluate({ ...valBatch, gan_weight: ortTensor('float32', [1], []) });
-    appendFileSync(join(runDir, LOG), JSON.stringify({ step, elapsed_s: +elapsed().toFixed(3), val_mel_l1: val.metrics.mel_l1 }) + '\n');
-    writeCurves(runDir);
-    checkpoints.push(gPath, dPath);
-    const keep = 2 * (o.keepCheckpoints ?? 2);
-    while (checkpoints.length > keep) rmSync(join(runDir, checkpoints.shift()!), { force: true });
-    note(`checkpoint at step ${step}: val mel L1 ${val.metrics.mel_l1!.toFixed(4)}`);
-  };
-
   const gan1 = ortTensor('float32', [1], []);
   const gan0 = ortTensor('float32', [0], []);
-  let last: StepRecord | undefined;
-  while (G.step < o.steps) {
-    const batch = feeds(sampler.next(), cfg.generator.mels);
-    const useGan = G.step >= config.pretrainMelSteps;
-    let d: Awaited<ReturnType<Trainer['trainStep']>> | undefined;
-    if (useGan) {
-      D.setFrozenTensors(G.paramTensors());
-      d = await D.trainStep(batch);
-    }
-    G.setFrozenTensors(D.paramTensors());
-    const g = await G.trainStep({ ...batch, gan_weight: useGan ? gan1 : gan0 });
-    const rec: StepRecord = { step: g.step, elapsed_s: +elapsed().toFixed(3), lr: g.lr, g_loss: g.loss, g_grad_norm: g.gradNorm, ...g.metrics };
-    if (d) Object.assign(rec, { d_loss: d.loss, d_grad_norm: d.gradNorm, ...d.metrics });
-    appendFileSync(join(runDir, LOG), JSON.stringify(rec) + '\n');
-    last = rec;
-    o.onStep?.(rec);
-    const stop = o.shouldStop?.() ?? false;
-    if (G.step % o.checkpointEvery === 0 || G.step === o.steps || stop) await saveCheckpoint();
-    if (stop) break;
+
+  const task: TrainingTask = {
+    step: () => G.step,
+    restore() {
+      const idx = JSON.parse(readFileSync(indexPath, 'utf-8')) as CheckpointIndex;
+      G.loadCheckpoint(join(runDir, idx.generator));
+      D.loadCheckpoint(join(runDir, idx.discriminator));
+      if (G.step !== idx.step) throw new Error(`${indexPath}: generator checkpoint is at step ${G.step}, index says ${idx.step}`);
+      sampler = new SegmentSampler(corpus, segOpts, Uint32Array.from(idx.sampler));
+      elapsedBase = idx.elapsed_s;
+    },
+    async trainStep() {
+      const batch = feeds(sampler.next(), cfg.generator.mels);
+      const useGan = G.step >= config.pretrainMelSteps;
+      let d: Awaited<ReturnType<Trainer['trainStep']>> | undefined;
+      if (useGan) {
+        D.setFrozenTensors(G.paramTensors());
+        d = await D.trainStep(batch);
+      }
+      G.setFrozenTensors(D.paramTensors());
+      const g = await G.trainStep({ ...batch, gan_weight: useGan ? gan1 : gan0 });
+      const record: Record<string, number> = { elapsed_s: elapsed(), lr: g.lr, g_loss: g.loss, g_grad_norm: g.gradNorm, ...g.metrics };
+      if (d) Object.assign(record, { d_loss: d.loss, d_grad_norm: d.gradNorm, ...d.metrics });
+      const shown = [`mel ${formatValue(g.metrics.mel_l1 ?? NaN)}`, `g ${formatValue(g.loss)}`, ...(d ? [`d ${formatValue(d.loss)}`] : [])];
+      return { step: g.step, record, summary: shown.join(' ') };
+    },
+    async validate() {
+      const val = await G.evaluate({ ...valBatch, gan_weight: gan0 });
+      return { mel_l1: val.metrics.mel_l1! };
+    },
+    checkpoint() {
+      const step = G.step;
+      const tag = String(step).padStart(8, '0');
+      const gPath = `ckpt/gen-${tag}.safetensors`;
+      const dPath = `ckpt/disc-${tag}.safetensors`;
+      const meta = { kind: 'prodiff vocoder checkpoint', config: JSON.stringify(config) };
+      G.saveCheckpoint(join(runDir, gPath), meta);
+      D.saveCheckpoint(join(runDir, dPath), meta);
+      const idx: CheckpointIndex = { step, generator: gPath, discriminator: dPath, sampler: Array.from(sampler.state()), elapsed_s: elapsed() };
+      writeFileAtomic(indexPath, JSON.stringify(idx) + '\n');
+      // The generator alone, for inference.
+      const gen = G.exportParams(new ParamStore());
+      gen.save(join(runDir, 'generator.safetensors'), { step: String(step), config: JSON.stringify(cfg.generator) });
+      writeFileAtomic(join(runDir, 'generator.onnx'), exportOnnx(generatorGraph(cfg.generator), { values: (n) => gen.get(n).data }));
+      checkpoints.push(gPath, dPath);
+      const keep = 2 * (o.keepCheckpoints ?? 2);
+      while (checkpoints.length > keep) rmSync(join(runDir, checkpoints.shift()!), { force: true });
+    },
+    plots: () => writeCurves(runDir),
+  };
+  const toRecord = (s: StepOutcome) => ({ step: s.step, ...s.record }) as StepRecord;
+  try {
+    const r = await runTrainingLoop(task, {
+      run, label: 'vocoder', resume, maxSteps: o.steps,
+      // Validation at each checkpoint and at the last step, as the curves have always shown it.
+      checkpointEvery: o.checkpointEvery, validateEvery: o.checkpointEvery, validateAtEnd: true,
+      ...(o.shouldStop ? { shouldStop: o.shouldStop } : {}),
+      ...(o.onNote ? { note: o.onNote } : {}),
+      ...(o.onStep ? { onStep: (s: StepOutcome) => o.onStep!(toRecord(s)) } : {}),
+    });
+    return { step: r.step, resumedFrom: r.resumedFrom, ...(r.last ? { lastRecord: toRecord(r.last) } : {}) };
+  } finally {
+    await Promise.all([G.close(), D.close()]);
   }
-  if (G.step === resumedFrom && !existsSync(indexPath)) await saveCheckpoint();
-  return { step: G.step, resumedFrom, ...(last ? { lastRecord: last } : {}) };
 }
 
 /** The trained generator's weights and configuration from a run directory. */

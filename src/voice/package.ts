@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, 
 import { basename, dirname, join, resolve } from 'node:path';
 import { PRODIFF_MEL } from '../audio/mel.js';
 import { readSafetensors, type SafetensorsFile } from '../engine/safetensors.js';
+import { parseHparams } from '../model/hparams.js';
 import { PhoneVocab } from '../text/phones.js';
 import { parseVoiceConfig, serializeVoiceConfig, VOICE_FORMAT, VoiceError, type VocoderType, type VoiceConfig } from './config.js';
 import { loadVoiceDir } from './load.js';
@@ -106,28 +107,29 @@ const fmt = (x: unknown) => (typeof x === 'number' ? (Number.isInteger(x) ? Stri
 export function voiceConfigFor(st: SafetensorsFile, source: string, o: PackageVoiceOptions, run: RunInfo): VoiceConfig {
   const hpText = st.metadata.hparams;
   if (!hpText) throw new VoiceError(source, "no 'hparams' metadata: not ProDiff weights (train or convert them first)");
-  let hp: Record<string, unknown>;
+  let raw: Record<string, unknown>;
   try {
-    hp = JSON.parse(hpText) as Record<string, unknown>;
+    raw = JSON.parse(hpText) as Record<string, unknown>;
   } catch (e) {
     throw new VoiceError(source, `metadata 'hparams' is not JSON (${(e as Error).message})`);
   }
+  const hp = parseHparams(raw, source);
   const emb = st.tensors.get('fs2.encoder_embed_tokens.weight') ?? st.tensors.get('fs2.encoder.embed_tokens.weight');
   if (!emb) throw new VoiceError(source, "not ProDiff weights: no 'fs2.encoder_embed_tokens.weight'");
   const rows = emb.shape[0]!;
   let tokens: string[];
-  if (Array.isArray(hp.vocab) && hp.vocab.length === rows) tokens = hp.vocab as string[];
+  if (hp.vocab && hp.vocab.length === rows) tokens = [...hp.vocab];
   else if (o.phoneSet) tokens = PhoneVocab.fromFile(o.phoneSet).tokens.slice();
   else if (PhoneVocab.default().size === rows) tokens = PhoneVocab.default().tokens.slice();
   else throw new VoiceError(source, `the weights have ${rows} tokens and no vocabulary: give the phone set (phone_set.json)`);
   if (tokens.length !== rows) throw new VoiceError(source, `the phone set has ${tokens.length} tokens but the weights ${rows}`);
 
   const betas = st.tensors.get('betas');
-  const teacherSteps = typeof hp.teacher_steps === 'number' ? hp.teacher_steps : betas ? betas.shape[0]! - 1 : (hp.timesteps as number);
-  const timesteps = scalar(st, 'timesteps') ?? (typeof hp.timesteps === 'number' ? hp.timesteps : teacherSteps);
-  const timescale = scalar(st, 'timescale') ?? (typeof hp.timescale === 'number' ? hp.timescale : 1);
-  if (typeof hp.f0_mean !== 'number' || typeof hp.f0_std !== 'number') throw new VoiceError(source, 'hparams lack f0_mean/f0_std');
-  const numSpk = hp.use_spk_id === true && typeof hp.num_spk === 'number' ? hp.num_spk : 0;
+  const teacherSteps = hp.teacher_steps ?? (betas ? betas.shape[0]! - 1 : hp.timesteps);
+  const timesteps = scalar(st, 'timesteps') ?? (raw.timesteps !== undefined ? hp.timesteps : teacherSteps);
+  const timescale = scalar(st, 'timescale') ?? hp.timescale ?? 1;
+  if (hp.f0_mean === undefined || hp.f0_std === undefined) throw new VoiceError(source, 'hparams lack f0_mean/f0_std');
+  const numSpk = hp.use_spk_id ? hp.num_spk : 0;
   const speakerNames = o.speakers ?? run.cache?.speakers ?? [];
   const speakerIdMap: Record<string, number> = {};
   if (numSpk > 0) for (let i = 0; i < numSpk; i++) speakerIdMap[speakerNames[i] ?? `speaker${i}`] = i;
@@ -137,9 +139,9 @@ export function voiceConfigFor(st: SafetensorsFile, source: string, o: PackageVo
     'predictor_kernel', 'predictor_hidden', 'residual_channels', 'residual_layers', 'dilation_cycle_length', 'audio_num_mel_bins', 'use_pitch_embed',
     'use_energy_embed', 'use_spk_id', 'num_spk', 'pitch_type', 'pitch_norm', 'ffn_padding', 'ffn_act', 'use_uv', 'vocab_size'];
   const hparams: Record<string, unknown> = {};
-  for (const k of keep) if (hp[k] !== undefined) hparams[k] = hp[k];
+  for (const k of keep) if (raw[k] !== undefined) hparams[k] = raw[k];
   hparams.vocab_size = rows;
-  const mels = typeof hp.audio_num_mel_bins === 'number' ? hp.audio_num_mel_bins : PRODIFF_MEL.nMels;
+  const mels = hp.audio_num_mel_bins;
 
   const name = o.name ?? basename(resolve(o.out));
   const cfg = {

@@ -6,6 +6,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { ParamStore } from '../engine/params.js';
 import { Rng } from '../engine/random.js';
 import { vpsdeSchedule } from '../model/diffusion.js';
+import { parseHparams } from '../model/hparams.js';
 import { buildAdaptorGraph, buildDenoiseStepGraph, buildEncoderGraph, prodiffConfigFromHparams } from '../model/prodiff.js';
 import { saveModel } from '../train/teacher.js';
 import { generatorGraph } from '../model/vocoder-gan.js';
@@ -32,7 +33,7 @@ export interface RandomModelOptions {
 /** Writes a random-weight model.safetensors (training's format) for the given model hparams. */
 export function writeRandomModel(path: string, config: Record<string, unknown>, o: RandomModelOptions = {}): Record<string, unknown> {
   const vocab = PhoneVocab.default().tokens.slice();
-  const N = typeof config.timesteps === 'number' ? config.timesteps : 4;
+  const N = parseHparams(config, 'random model config').timesteps;
   const steps = o.steps ?? N;
   const hp: Record<string, unknown> = {
     ...config, vocab, vocab_size: vocab.length, f0_mean: 180, f0_std: 40, timesteps: N,

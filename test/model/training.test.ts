@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { ortTensor, ParamStore, schedules, Trainer, type Graph, type ort } from '../../src/engine/index.js';
 import { vpsdeSchedule } from '../../src/model/diffusion.js';
 import { TIED_PARAMETERS } from '../../src/model/fastspeech2.js';
+import { parseHparams } from '../../src/model/hparams.js';
 import { lossWeightsFromHparams, silenceIdsFromVocab, silenceTable } from '../../src/model/losses.js';
 import { distillationLoss, teacherTrainingLoss } from '../../src/model/prodiff.js';
 import { Scope } from '../../src/nn/index.js';
@@ -50,7 +51,7 @@ test('teacher training loss trains (all terms, dropout on)', async () => {
     {
       build(g, ctx) {
         const silT = g.constant({ dtype: 'float32', shape: [sil.length], values: sil }, 'sil');
-        const o = teacherTrainingLoss(new Scope(g), cfg, sched, inputs(g, cfg), lossWeightsFromHparams(hp), silT, { training: ctx.training });
+        const o = teacherTrainingLoss(new Scope(g), cfg, sched, inputs(g, cfg), lossWeightsFromHparams(parseHparams(hp, c.file)), silT, { training: ctx.training });
         return { loss: o.total, metrics: { l1: o.losses.l1, pdur: o.losses.pdur } };
       },
       optimizer: { betas: [0.9, 0.98], eps: 1e-9, weightDecay: 0, clipGradNorm: 1 },

@@ -12,15 +12,17 @@ import { readCorpus } from '../../src/data/corpus.js';
 import { readSafetensors } from '../../src/engine/index.js';
 import { trainTeacher } from '../../src/train/teacher.js';
 import { distill } from '../../src/train/distill.js';
+import { distillCommand } from '../../src/cli/distill.js';
 import { loadProDiffWeights } from '../../src/model/checkpoint.js';
+import { parseHparams } from '../../src/model/hparams.js';
 import { repoRoot } from '../golden.js';
 
 const corpusDir = join(repoRoot, 'test', 'fixtures', 'corpus-tiny');
-const tinyConfig = {
+const tinyConfig = parseHparams({
   hidden_size: 32, enc_layers: 1, num_heads: 2, enc_ffn_kernel_size: 9, residual_channels: 32, residual_layers: 2, dilation_cycle_length: 1,
   timesteps: 4, lr: 1.0, warmup_updates: 10, clip_grad_norm: 1, max_frames: 1200, max_sentences: 4, val_check_interval: 10, checkpoint_interval: 10, seed: 7, threads: 1,
   dropout: 0, predictor_dropout: 0,
-};
+}, 'tinyConfig');
 
 function withTmp(fn: (dir: string) => Promise<void>) {
   return async () => {
@@ -78,7 +80,7 @@ test('teacher training: the loss falls, and a resumed run continues from the sam
   resumed.forEach((r, i) => assert.ok(Math.abs(r.loss! - losses[20 + i]!) < 1e-4 * (1 + losses[20 + i]!), `step ${r.step}: ${r.loss} vs ${losses[20 + i]}`));
 }));
 
-test('distillation 4 -> 2 -> 1 steps from a tiny teacher: stages, frozen encoder, resumable', withTmp(async (dir) => {
+test('distillation 4 -> 2 -> 1 steps from a tiny teacher: stages, frozen encoder, validation, exact resume', withTmp(async (dir) => {
   const cache = join(dir, 'cache');
   await preprocess(corpusDir, cache, { workers: 1 });
   const quiet = () => {};
@@ -96,8 +98,35 @@ test('distillation 4 -> 2 -> 1 steps from a tiny teacher: stages, frozen encoder
   const enc = 'fs2.encoder.layers.0.op.self_attn.in_proj_weight';
   assert.deepEqual(s1.params.get(enc).data, t.params.get(enc).data);
   assert.notDeepEqual(s2.params.get('denoise_fn.input_projection.weight').data, t.params.get('denoise_fn.input_projection.weight').data);
-  const stageLog = readFileSync(join(out, 'stage-2steps', 'log.jsonl'), 'utf-8').trim().split('\n').map((l) => JSON.parse(l) as { loss?: number });
-  assert.equal(stageLog.filter((r) => typeof r.loss === 'number').length, 12);
+  const readStageLog = (run: string) => readFileSync(join(run, 'stage-2steps', 'log.jsonl'), 'utf-8').trim().split('\n').map((l) => JSON.parse(l) as { step?: number; loss?: number; valid?: { loss: number } });
+  const stageLog = readStageLog(out);
+  const trained = stageLog.filter((r) => typeof r.loss === 'number');
+  assert.deepEqual(trained.map((r) => r.step), Array.from({ length: 12 }, (_, i) => i + 1));
+  // Validation on the held-out split every val_check_interval (10) steps, with its pictures.
+  const valid = stageLog.filter((r) => r.valid);
+  assert.deepEqual(valid.map((r) => r.step), [10]);
+  assert.ok(Number.isFinite(valid[0]!.valid!.loss) && valid[0]!.valid!.loss > 0);
+  for (const png of ['loss.png', 'valid-mel.png']) assert.ok(existsSync(join(out, 'stage-2steps', png)), `${png} written`);
+
+  // Exact resume: a run killed after step 7 (checkpoints every 3 steps, so the last at 6) and
+  // resumed trains steps 7..12 exactly as the uninterrupted run did, and validates the same.
+  const killed = join(dir, 'killed');
+  let polls = 0;
+  const killAfter7 = () => { if (++polls > 7) throw new Error('killed'); return false; };
+  await assert.rejects(distill({ teacher, out: killed, steps: 2, stageSteps: 12, checkpointEvery: 3, resume: false, log: quiet, shouldStop: killAfter7 }), /killed/);
+  await assert.rejects(distill({ teacher, out: killed, steps: 2, stageSteps: 12, checkpointEvery: 3, resume: false, log: quiet }), /use --resume/);
+  const notes: string[] = [];
+  await distill({ teacher, out: killed, steps: 2, stageSteps: 12, checkpointEvery: 3, resume: true, log: (l) => notes.push(l), shouldStop: () => false });
+  assert.ok(notes.some((l) => /resumed at step 6/.test(l)), notes.join('\n'));
+  const resumedLog = readStageLog(killed);
+  const resumed = resumedLog.filter((r) => typeof r.loss === 'number');
+  assert.deepEqual(resumed.map((r) => r.step), trained.map((r) => r.step), 'each step logged once');
+  resumed.forEach((r, i) => assert.ok(Math.abs(r.loss! - trained[i]!.loss!) < 1e-4 * (1 + trained[i]!.loss!), `step ${r.step}: ${r.loss} vs ${trained[i]!.loss}`));
+  const resumedValid = resumedLog.filter((r) => r.valid);
+  assert.deepEqual(resumedValid.map((r) => r.step), [10]);
+  assert.ok(Math.abs(resumedValid[0]!.valid!.loss - valid[0]!.valid!.loss) < 1e-4 * (1 + valid[0]!.valid!.loss));
+  assert.deepEqual(loadProDiffWeights(join(killed, 'model.safetensors')).options.numSteps, 2);
+  await assert.rejects(distillCommand.run(['--teacher', teacher, '--out', join(dir, 'y'), '--checkpoint-every', '0']), /--checkpoint-every must be a positive integer, got '0'/);
   // A finished run is recognised; re-running does not retrain.
   await distill({ teacher, out, steps: 1, stageSteps: 12, resume: true, log: quiet });
   await assert.rejects(distill({ teacher: join(out, 'model.safetensors'), out: join(dir, 'x'), steps: 1, stageSteps: 2, resume: false, log: quiet }), /already samples in 1 steps/);

@@ -112,7 +112,7 @@ test('train-vocoder --init: a new run starts from the source weights (fresh opti
     for (const n of [...a.keys()].filter((x) => x.startsWith('adam_'))) assert.ok((a.get(n)!.data as Float32Array).every((v) => v === 0), `${n} is not fresh`);
   }
   // The validation mel L1 at step 0 is the source generator's on the fine-tune's data.
-  assert.ok(Number.isFinite(readLog(ft)[0]!.val_mel_l1));
+  assert.ok(Number.isFinite((readLog(ft)[0]!.valid as unknown as { mel_l1: number }).mel_l1));
 
   // Resume without --data: the run reuses its own data and configuration.
   assert.equal(await cli(['--out', ft, '--steps', '2']), 0);

@@ -84,7 +84,7 @@ test('vocoder GAN training runs, checkpoints and resumes exactly; the exported g
     assert.deepEqual(b.map((x) => x.step), [1, 2, 3, 4]);
     for (const k of ['g_loss', 'd_loss', 'mel_l1', 'fm_mpd', 'd_mrd']) assert.deepEqual(b.map((x) => x[k]), a.map((x) => x[k]), `${k} differs after resume`);
     for (const f of ['curves.png', 'generator.safetensors', 'generator.onnx', 'checkpoint.json', 'config.json']) assert.ok(existsSync(join(part, f)), `${f} missing`);
-    assert.ok(readLog(part).some((x) => typeof x.val_mel_l1 === 'number'));
+    assert.ok(readLog(part).some((x) => typeof (x.valid as unknown as { mel_l1?: number } | undefined)?.mel_l1 === 'number'));
     await assert.rejects(trainVocoder(corpus, part, { ...TINY_VOCODER_TRAIN, batch: 3 }, { steps: 5, checkpointEvery: 2 }), /different configuration/);
 
     // The exported generator: mel [1, 80, T] -> wav [1, (T - 1) * 256].
