@@ -4,6 +4,7 @@ export * from './registry.js';
 export * from './autodiff.js';
 export * from './onnx.js';
 export * from './session.js';
+export * from './device.js';
 export * from './safetensors.js';
 export * from './atomic.js';
 export * as op from './ops/index.js';

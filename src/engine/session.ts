@@ -1,11 +1,14 @@
 // ONNX Runtime sessions over exported graphs, and conversion between typed arrays and ORT tensors.
 import * as ort from 'onnxruntime-node';
+import { executionProviders, getDefaultDevice, probeDevice, type Device } from './device.js';
 import type { DType } from './graph.js';
 
 export type TypedArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
 
 export interface SessionOptions {
   threads?: number;
+  /** Where the session runs; default: the program's default device (getDefaultDevice(), 'cpu' unless set). */
+  device?: Device;
   /** ORT's per-node profiler: writes a JSON trace with this prefix. */
   profilePrefix?: string;
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
@@ -17,12 +20,21 @@ export async function createSession(model: Uint8Array, o: SessionOptions = {}): 
     interOpNumThreads: 1,
     graphOptimizationLevel: o.optimization ?? 'all',
     executionMode: 'sequential',
+    executionProviders: executionProviders(o.device ?? getDefaultDevice()),
   };
   if (o.profilePrefix) {
     options.enableProfiling = true;
     options.profileFilePrefix = o.profilePrefix;
   }
-  return ort.InferenceSession.create(model, options);
+  try {
+    return await ort.InferenceSession.create(model, options);
+  } catch (e) {
+    const device = o.device ?? getDefaultDevice();
+    if (device === 'cpu') throw e;
+    const probe = await probeDevice(device);
+    if (!probe.available) throw new Error(`device '${device}' is not available: ${probe.reason}`);
+    throw e;
+  }
 }
 
 const ORT_TYPE: Record<DType, ort.Tensor.Type> = { float32: 'float32', float64: 'float64', int64: 'int64', int32: 'int32', bool: 'bool', uint8: 'uint8' };

@@ -1,0 +1,69 @@
+// Where ORT sessions run: the CPU, or NVIDIA GPUs through ORT's CUDA execution provider when
+// onnxruntime-node was installed with it (its install step fetches the provider on Linux x64
+// unless told to skip, as this repository's .npmrc does for CPU-only machines).
+import * as ort from 'onnxruntime-node';
+import { Graph } from './graph.js';
+import { exportOnnx } from './onnx.js';
+import { emit } from './ops/util.js';
+
+export const DEVICES = ['cpu', 'cuda'] as const;
+export type Device = (typeof DEVICES)[number];
+
+let defaultDevice: Device = 'cpu';
+
+export function isDevice(s: string): s is Device {
+  return (DEVICES as readonly string[]).includes(s);
+}
+
+/** Parses a device name given by a user (CLI flag, environment, API option), with a clear error. */
+export function parseDevice(s: string, source = 'device'): Device {
+  if (!isDevice(s)) throw new Error(`${source}: unknown device '${s}' (expected one of: ${DEVICES.join(', ')})`);
+  return s;
+}
+
+/**
+ * The device sessions use when their options name none (set once by a program, e.g. from
+ * `prodiff --device` or $PRODIFF_DEVICE).
+ */
+export function setDefaultDevice(d: Device): void {
+  defaultDevice = d;
+}
+
+export function getDefaultDevice(): Device {
+  return defaultDevice;
+}
+
+/** ORT's execution providers for a device: the CPU provider stays last for ops the GPU lacks. */
+export function executionProviders(d: Device): ort.InferenceSession.SessionOptions['executionProviders'] {
+  return d === 'cuda' ? [{ name: 'cuda', deviceId: 0 }, 'cpu'] : ['cpu'];
+}
+
+const probes = new Map<Device, Promise<{ available: boolean; reason?: string }>>();
+
+/**
+ * Whether sessions can run on `d` here: creates and runs a one-node session on it (cached). The
+ * reason says what is missing when not.
+ */
+export function probeDevice(d: Device): Promise<{ available: boolean; reason?: string }> {
+  let p = probes.get(d);
+  if (!p) {
+    p = (async () => {
+      if (d === 'cpu') return { available: true };
+      const listed = ort.listSupportedBackends().find((b) => b.name === d);
+      if (!listed) return { available: false, reason: `this onnxruntime-node build has no '${d}' execution provider` };
+      try {
+        const g = new Graph('probe');
+        g.output('y', emit('Relu', [g.input('x', 'float32', [1])]));
+        const session = await ort.InferenceSession.create(exportOnnx(g), { executionProviders: [{ name: d }] });
+        await session.run({ x: new ort.Tensor('float32', Float32Array.of(1), [1]) });
+        await session.release();
+        return { available: true };
+      } catch (e) {
+        const hint = listed.bundled ? '' : ` (onnxruntime-node installs the ${d} provider only when its install step is not skipped: npm config onnxruntime-node-install, see docs/engine.md)`;
+        return { available: false, reason: `${(e as Error).message.split('\n')[0]}${hint}` };
+      }
+    })();
+    probes.set(d, p);
+  }
+  return p;
+}
