@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '../engine/atomic.js';
 import { loadProDiffWeights } from '../model/checkpoint.js';
-import { samplerSteps } from '../model/diffusion.js';
+import { samplerSteps } from '../model/sampler.js';
 import { AcousticModel } from '../model/inference.js';
 import type { Command } from './command.js';
 

@@ -5,10 +5,11 @@
 // produce fails.
 import { exportOnnx, gradients, Graph, op, ortTensor, ParamStore, createSession, type ort, type Tensor } from '../engine/index.js';
 import type { StTensor } from '../engine/safetensors.js';
-import { vpsdeSchedule, samplerSteps, SCHEDULE_BUFFERS, type DiffusionSchedule } from '../model/diffusion.js';
+import { vpsdeSchedule, SCHEDULE_BUFFERS, type DiffusionSchedule } from '../model/diffusion.js';
+import { sample, samplerSteps, type SamplerTrace } from '../model/sampler.js';
 import { fastspeechEncoder, foldTiedParameters, fs2ConfigFromHparams, lengthRegulator, TIED_PARAMETERS } from '../model/fastspeech2.js';
 import { durationLosses, energyLoss, lossWeightsFromHparams, melL1, melSsimLoss, pitchLosses, silenceIdsFromVocab, silenceTable } from '../model/losses.js';
-import { buildAdaptorGraph, buildDenoiseStepGraph, buildEncoderGraph, distillationLoss, fs2Forward, runSampler, teacherTrainingLoss, toMelLayout, prodiffConfigFromHparams, type ProDiffConfig } from '../model/prodiff.js';
+import { buildAdaptorGraph, buildDenoiseStepGraph, buildEncoderGraph, distillationLoss, fs2Forward, teacherTrainingLoss, toMelLayout, prodiffConfigFromHparams, type ProDiffConfig } from '../model/prodiff.js';
 
 export { prodiffConfigFromHparams };
 import { Scope } from '../nn/index.js';
@@ -270,14 +271,17 @@ export const samplingRunner: CaseRunner = {
     const stepGraph = buildDenoiseStepGraph(cfg, schedule);
     params.checkAgainst(stepGraph, c.file);
     const session = await createSession(exportOnnx(stepGraph, { values: (n) => params.get(n).data }));
-    const res = await runSampler(session, cond, cfg.mels, steps, {
+    const [B, condChannels, T] = cond.shape as [number, number, number];
+    const trace: SamplerTrace = { xIn: [], x0: [] };
+    const x = await sample(session, schedule, {
+      cond: cond.data, condChannels, mels: cfg.mels, frames: T, batch: B, steps, sampler: 'ddpm',
       init: noiseInit.data as Float32Array,
-      step: (k) => (noiseSteps.data as Float32Array).subarray(k * size, (k + 1) * size),
-    });
+      stepNoise: steps.map((_, k) => (noiseSteps.data as Float32Array).subarray(k * size, (k + 1) * size)),
+    }, { trace });
     values.set('step_index', steps);
-    values.set('x_in_steps', stack(res.xIn));
-    values.set('x0_pred_steps', stack(res.x0));
-    values.set('mel_out', toMelLayout(res.x, cond.shape[0]!, cfg.mels, cond.shape[2]!));
+    values.set('x_in_steps', stack(trace.xIn));
+    values.set('x0_pred_steps', stack(trace.x0));
+    values.set('mel_out', toMelLayout(x, B, cfg.mels, T));
     return compareAll(c, values);
   },
 };
