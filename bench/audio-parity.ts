@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readSafetensors } from '../src/engine/safetensors.js';
-import { runAudioCase } from '../src/audio/parity.js';
+import { runAudioCase } from '../src/parity/audio.js';
 import { trackPitch } from '../src/audio/pitch.js';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
