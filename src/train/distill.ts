@@ -12,7 +12,8 @@ import { Progress } from '../util/progress.js';
 import { writeLossPlots } from './plots.js';
 import { batchFeeds, BatchOrder, CacheDataset, makeBatches } from './data.js';
 import { loadLoopCheckpoint, rngFromState, RunDir, saveLoopCheckpoint, stopOnSignals } from './run.js';
-import { declareTrainInputs, saveModel, type Hparams } from './teacher.js';
+import { declareTrainInputs, type Hparams } from './teacher.js';
+import { saveModel } from '../model/checkpoint.js';
 
 export interface DistillOptions {
   /** Teacher run folder (RUN/model.safetensors) or a model .safetensors file. */

@@ -2,8 +2,8 @@
 // ProDiff's losses, on length-bucketed batches, with validation, exact resume and a JSON-lines log.
 import { Graph, ortTensor, ParamStore, Rng, schedules, Trainer, type ort, type TrainerSpec } from '../engine/index.js';
 import { prodiffConfigFromHparams } from '../model/prodiff.js';
-import { vpsdeSchedule, scheduleStateDict, type DiffusionSchedule } from '../model/diffusion.js';
-import { withTiedAliases } from '../model/fastspeech2.js';
+import { vpsdeSchedule, type DiffusionSchedule } from '../model/diffusion.js';
+import { saveModel } from '../model/checkpoint.js';
 import { lossWeightsFromHparams, silenceIdsFromVocab, silenceTable } from '../model/losses.js';
 import { teacherTrainingLoss, type ProDiffConfig, type TeacherTrainInputs } from '../model/prodiff.js';
 import { Scope } from '../nn/index.js';
@@ -11,7 +11,6 @@ import { Progress } from '../util/progress.js';
 import { writeLossPlots, writeMelPlot } from './plots.js';
 import { batchFeeds, BatchOrder, CacheDataset, makeBatches, type LoadedUtterance } from './data.js';
 import { loadLoopCheckpoint, rngFromState, RunDir, saveLoopCheckpoint, stopOnSignals } from './run.js';
-import { writeSafetensors } from '../engine/safetensors.js';
 
 export type Hparams = Record<string, unknown>;
 
@@ -74,17 +73,6 @@ export function teacherSpec(hp: Hparams, cfg: ProDiffConfig, schedule: Diffusion
 export function diffusionFeeds(rng: Rng, B: number, M: number, T: number, maxIndex: number): Record<string, ort.Tensor> {
   const t = BigInt64Array.from({ length: B }, () => BigInt(rng.int(maxIndex + 1)));
   return { t: ortTensor('int64', t, [B]), noise: ortTensor('float32', rng.normalArray(B * M * T), [B, 1, M, T]) };
-}
-
-/** Writes the trainable parameters (official names, tied alias, schedule buffers) and the hparams. */
-export function saveModel(path: string, params: ParamStore, hp: Hparams, schedule: DiffusionSchedule, timescale: number, meta: Record<string, string> = {}): void {
-  const full = withTiedAliases(params.clone());
-  const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
-  for (const [k, v] of full.values) if (!k.startsWith('teacher.')) tensors.set(k, { shape: v.shape, data: v.data });
-  const steps = schedule.steps / timescale;
-  for (const [k, v] of scheduleStateDict(schedule, { timesteps: steps, timescale })) tensors.set(k, v);
-  const modelHp = { ...hp, teacher_steps: schedule.steps, timesteps: steps, timescale };
-  writeSafetensors(path, tensors, { format: 'prodiff', hparams: JSON.stringify(modelHp), teacher_steps: String(schedule.steps), timesteps: String(steps), timescale: String(timescale), ...meta });
 }
 
 export interface TeacherRunOptions {
