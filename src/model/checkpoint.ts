@@ -109,7 +109,7 @@ function countIndexed(keys: Iterable<string>, re: RegExp): number {
  * contradicts a shape is an error; values no shape tells fall back to the official defaults
  * (num_heads 2, dilation_cycle_length 1), and f0_mean/f0_std must be given.
  */
-export function inferProDiffHparams(shapes: Map<string, readonly number[]>, given: Record<string, unknown>, source: string): { hparams: Record<string, unknown>; notes: string[] } {
+function inferProDiffHparams(shapes: Map<string, readonly number[]>, given: Record<string, unknown>, source: string): { hparams: Record<string, unknown>; notes: string[] } {
   const notes: string[] = [];
   const shape = (k: string): readonly number[] => {
     const s = shapes.get(k);

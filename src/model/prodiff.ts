@@ -50,14 +50,14 @@ export function fs2Forward(root: Scope, cfg: FastSpeech2Config, i: Fs2Inputs, o:
 }
 
 /** Frame mask as [B, 1, 1, T] (the diffusion tensors' layout). */
-export function diffusionMask(mel2ph: Tensor): Tensor {
+function diffusionMask(mel2ph: Tensor): Tensor {
   return op.unsqueeze(op.cast(op.not(op.equal(mel2ph, 0)), 'float32'), [1, 2]);
 }
 
 /** mels [B, T, M] -> [B, 1, M, T]. */
-export const melsToDiffusion = (mels: Tensor): Tensor => op.unsqueeze(op.transpose(mels, [0, 2, 1]), [1]);
+const melsToDiffusion = (mels: Tensor): Tensor => op.unsqueeze(op.transpose(mels, [0, 2, 1]), [1]);
 /** [B, 1, M, T] -> [B, T, M]. */
-export const diffusionToMels = (x: Tensor): Tensor => op.transpose(op.squeeze(x, [1]), [0, 2, 1]);
+const diffusionToMels = (x: Tensor): Tensor => op.transpose(op.squeeze(x, [1]), [0, 2, 1]);
 
 // ---------------------------------------------------------------- inference graphs
 

@@ -83,7 +83,7 @@ export function seededNoise(seed: number, size: number): { init: Float32Array; s
  * alpha(j) x0 + sigma(j) / sigma(i) (x - alpha(i) x0), alpha and sigma the float32
  * sqrt(alphas_cumprod) and sqrt(1 - alphas_cumprod). The graph form is `ScheduleTables.ddimStep`.
  */
-export function ddimUpdate(schedule: DiffusionSchedule, x0: Float32Array, x: Float32Array, i: number, j: number): Float32Array {
+function ddimUpdate(schedule: DiffusionSchedule, x0: Float32Array, x: Float32Array, i: number, j: number): Float32Array {
   const alpha = schedule.f32.sqrt_alphas_cumprod;
   const sigma = schedule.f32.sqrt_one_minus_alphas_cumprod;
   const a = alpha[j]!, ratio = sigma[j]! / sigma[i]!, ai = alpha[i]!;
@@ -93,7 +93,7 @@ export function ddimUpdate(schedule: DiffusionSchedule, x0: Float32Array, x: Flo
 }
 
 /** Columns [lo, hi) of a row-major [rows, T] array: [rows, hi - lo]. */
-export function sliceFrames(x: Float32Array, rows: number, T: number, lo: number, hi: number): Float32Array {
+function sliceFrames(x: Float32Array, rows: number, T: number, lo: number, hi: number): Float32Array {
   if (lo === 0 && hi === T) return x;
   const w = hi - lo;
   const out = new Float32Array(rows * w);

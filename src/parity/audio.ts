@@ -31,7 +31,7 @@ function describe(rule: ToleranceRule): string {
 }
 
 /** Elementwise / agreement comparison of port vs ref under one rule. */
-export function compareWithRule(name: string, port: Num, ref: Num, rule: ToleranceRule): ParityCheck {
+function compareWithRule(name: string, port: Num, ref: Num, rule: ToleranceRule): ParityCheck {
   if (port.length !== ref.length) {
     return { name, maxAbsError: Infinity, tolerance: `length ${ref.length} (got ${port.length})`, pass: false };
   }

@@ -92,7 +92,7 @@ function inputsOf(g: Graph, c: GoldenCase, names: string[]): { tensors: Record<s
 
 // ---------------------------------------------------------------- encoder
 
-export const fs2EncoderRunner: CaseRunner = {
+const fs2EncoderRunner: CaseRunner = {
   name: 'fs2-encoder',
   matches: (c) => c.metadata.module === 'modules.fastspeech.tts_modules.FastspeechEncoder',
   async run(c) {
@@ -146,7 +146,7 @@ export const fs2EncoderRunner: CaseRunner = {
 
 // ---------------------------------------------------------------- schedule
 
-export const scheduleRunner: CaseRunner = {
+const scheduleRunner: CaseRunner = {
   name: 'schedule',
   matches: (c) => (c.metadata.module ?? '').endsWith('GaussianDiffusion (buffers)'),
   async run(c) {
@@ -203,7 +203,7 @@ async function teacherForcedFront(c: GoldenCase, cfg: ProDiffConfig, params: Par
   collect(values, await run(g, params, feeds));
 }
 
-export const varianceRunner: CaseRunner = {
+const varianceRunner: CaseRunner = {
   name: 'variance',
   matches: (c) => c.metadata.module === 'modules.fastspeech.fs2.FastSpeech2',
   async run(c) {
@@ -243,7 +243,7 @@ function studentScale(c: GoldenCase, hp: Record<string, unknown>): { numSteps: n
   return { numSteps, timescale };
 }
 
-export const samplingRunner: CaseRunner = {
+const samplingRunner: CaseRunner = {
   name: 'sampling',
   matches: (c) => /^modules\.ProDiff\.model\.ProDiff(_teacher)?\.GaussianDiffusion\.forward\(infer=True\)$/.test(c.metadata.module ?? ''),
   async run(c) {
@@ -288,7 +288,7 @@ export const samplingRunner: CaseRunner = {
 
 // ---------------------------------------------------------------- distillation
 
-export const distillationRunner: CaseRunner = {
+const distillationRunner: CaseRunner = {
   name: 'distillation',
   matches: (c) => c.metadata.module === 'modules.ProDiff.model.ProDiff.GaussianDiffusion.forward(infer=False)',
   async run(c) {
@@ -331,7 +331,7 @@ function silTableFor(g: Graph, hp: Record<string, unknown>, vocabSize: number): 
   return g.constant({ dtype: 'float32', shape: [vocabSize], values: silenceTable(vocabSize, ids) }, 'sil_table');
 }
 
-export const lossesRunner: CaseRunner = {
+const lossesRunner: CaseRunner = {
   name: 'losses',
   matches: (c) => (c.metadata.module ?? '').startsWith('tasks.tts.fs2.FastSpeech2Task'),
   async run(c) {
@@ -356,7 +356,7 @@ export const lossesRunner: CaseRunner = {
   },
 };
 
-export const teacherTrainRunner: CaseRunner = {
+const teacherTrainRunner: CaseRunner = {
   name: 'teacher-train',
   matches: (c) => c.metadata.module === 'modules.ProDiff.task.ProDiff_teacher_task.ProDiff_teacher_Task.run_model',
   async run(c) {
