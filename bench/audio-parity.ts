@@ -1,15 +1,16 @@
-// Report: runs every audio golden case (../shared/golden/audio or the folder given) through the
+// Report: runs every audio golden case (the repository's test/golden/audio or the folder given) through the
 // audio parity runner and prints one line per check, plus pitch agreement statistics against Praat
 // (voicing agreement, gross error rate, mean |cents| error). --json: one JSON object on the last line.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { repoRoot } from './common.js';
 import { readSafetensors } from '../src/engine/safetensors.js';
-import { runAudioCase } from '../src/audio/parity.js';
+import { runAudioCase } from '../src/parity/audio.js';
 import { trackPitch } from '../src/audio/pitch.js';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const json = process.argv.includes('--json');
-const dir = path.resolve(args[0] ?? path.join(process.cwd(), '../shared/golden/audio'));
+const dir = path.resolve(args[0] ?? path.join(repoRoot, 'test/golden/audio'));
 const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf-8'));
 const report: Record<string, unknown>[] = [];
 let allPass = true;

@@ -1,4 +1,5 @@
-// What the benchmarks share: the reference PyTorch scripts beside the checkout, and a fixed test signal.
+// What the benchmarks share: the reference PyTorch scripts (bench/*.py), a fixed test signal, and
+// one timing loop that reports repetitions, warm-up, median and minimum.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -9,13 +10,14 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = resolve(here, existsSync(resolve(here, '../package.json')) ? '..' : '../..');
 
 /**
- * Runs a script of ../shared/bench with PyTorch and returns its output lines that are JSON objects,
- * or undefined when the script or PyTorch is missing. Debian's python3-torch installs for
+ * Runs a PyTorch reference script of the repository's bench/ folder (the benchmarks themselves run
+ * from dist/bench) and returns its output lines that are JSON objects, or undefined when PyTorch is
+ * missing. Debian's python3-torch installs for
  * /usr/bin/python3, which need not be the python3 on PATH, so both are tried.
  */
 export function runTorchBench(script: string, args: string[]): Record<string, unknown>[] | undefined {
-  const path = resolve(repoRoot, '../shared/bench', script);
-  if (!existsSync(path)) return undefined;
+  const path = resolve(repoRoot, 'bench', script);
+  if (!existsSync(path)) throw new Error(`runTorchBench: ${path} does not exist`);
   for (const py of ['/usr/bin/python3', 'python3']) {
     try {
       const lines = execFileSync(py, [path, ...args], { encoding: 'utf-8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n');
@@ -42,8 +44,19 @@ export function glideSignal(seconds: number, sampleRate: number): Float64Array {
   return y;
 }
 
+export interface Timing {
+  /** Milliseconds. */
+  median: number;
+  min: number;
+  /** Timed calls. */
+  runs: number;
+  /** Untimed calls before them. */
+  warmup: number;
+}
+
 /** Times `fn` `count` times after `warmup` untimed calls: median and minimum in milliseconds. */
-export async function timeRuns(fn: () => unknown, count: number, warmup = 2): Promise<{ median: number; min: number }> {
+export async function timeRuns(fn: () => unknown, count: number, warmup = 2): Promise<Timing> {
+  if (!(Number.isInteger(count) && count >= 1)) throw new Error(`timeRuns: ${count} runs`);
   for (let i = 0; i < warmup; i++) await fn();
   const times: number[] = [];
   for (let i = 0; i < count; i++) {
@@ -53,5 +66,17 @@ export async function timeRuns(fn: () => unknown, count: number, warmup = 2): Pr
   }
   times.sort((x, y) => x - y);
   const k = times.length >> 1;
-  return { median: times.length % 2 ? times[k]! : (times[k - 1]! + times[k]!) / 2, min: times[0]! };
+  return { median: times.length % 2 ? times[k]! : (times[k - 1]! + times[k]!) / 2, min: times[0]!, runs: count, warmup };
+}
+
+/** "median M ms, min N ms (R runs after W warm-up)". */
+export function describeTiming(t: Timing, unit: 'ms' | 's' = 'ms', digits = 2): string {
+  const f = (ms: number) => (unit === 's' ? ms / 1000 : ms).toFixed(digits);
+  return `median ${f(t.median)} ${unit}, min ${f(t.min)} ${unit} (${t.runs} runs after ${t.warmup} warm-up)`;
+}
+
+/** The timing's fields for a JSON report, prefixed: PREFIX_median_ms, PREFIX_min_ms, PREFIX_runs, PREFIX_warmup. */
+export function timingJson(prefix: string, t: Timing): Record<string, number> {
+  const p = prefix ? `${prefix}_` : '';
+  return { [`${p}median_ms`]: +t.median.toFixed(3), [`${p}min_ms`]: +t.min.toFixed(3), [`${p}runs`]: t.runs, [`${p}warmup`]: t.warmup };
 }

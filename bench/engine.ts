@@ -1,5 +1,5 @@
 // Engine benchmark: a training step (forward, backward, AdamW) and a forward pass of the ProDiff
-// denoiser, beside ../shared/bench/torch_diffnet.py (same network, defaults and flags) when
+// denoiser, beside bench/torch_diffnet.py (same network, defaults and flags) when
 // PyTorch is importable. Usage: npm run bench:engine -- [--batch 8] [--frames 200] [--channels 128]
 //   [--layers 8] [--cond 128] [--mels 80] [--dilation-cycle 4] [--threads 2] [--steps 8]
 //   [--profile PREFIX] [--json] [--no-torch]
@@ -131,7 +131,7 @@ if (trainProfile) {
   const rows = summarizeProfile(trainProfile, phaseOf);
   result.profile = { trace: trainProfile, phases_ms: phaseTotals(rows), ops: rows.map((r) => ({ ...r, ms: +r.ms.toFixed(3) })) };
 }
-if (result.torch_train_step_ms === undefined) result.torch = 'not available (install python3-torch and keep ../shared/bench beside the checkout)';
+if (result.torch_train_step_ms === undefined) result.torch = 'not available (install python3-torch)';
 
 const lines = [
   `denoiser: batch ${B}, frames ${T}, channels ${cfg.residualChannels}, layers ${cfg.residualLayers}, cond ${cfg.condChannels}, dilation cycle ${cfg.dilationCycle}, ${threads} threads, ${nParams} parameters`,

@@ -1,13 +1,14 @@
-// Vocoder benchmark: median real-time factor (seconds of compute per second of audio) of the
-// Vocos-style generator's forward pass in onnxruntime-node on a fixed 10 s mel, of Griffin-Lim on
-// the same mel, and - in the same command - of ../shared/bench/torch_vocoders.py (PyTorch, same
-// generator shape, torch.istft) when PyTorch is importable.
+// Vocoder benchmark: median and minimum real-time factor (seconds of compute per second of audio)
+// of the Vocos-style generator's forward pass in onnxruntime-node on a fixed 10 s mel (--runs runs
+// after 1 warm-up), of Griffin-Lim on the same mel (3 runs after 1 warm-up), and - in the same
+// command - of bench/torch_vocoders.py (PyTorch, same generator shape, torch.istft) when PyTorch is
+// importable.
 // Usage: npm run bench:vocoder -- [--dim 256] [--intermediate 768] [--layers 6] [--threads 2]
 //   [--seconds 10] [--runs 7] [--weights generator.safetensors | --random] [--no-torch] [--no-griffin-lim]
 //   [--profile PREFIX] [--json]
-// With --json the last line is one JSON object (`rtf` = this generator, `griffin_lim_rtf`,
-// `torch_vocos_rtf`, `torch_hifigan_rtf`).
-import { glideSignal, runTorchBench, timeRuns } from './common.js';
+// With --json the last line is one JSON object (`rtf` = this generator's median, `rtf_min`,
+// `griffin_lim_rtf`, `torch_vocos_rtf`, `torch_hifigan_rtf`, each with its runs and warm-up).
+import { describeTiming, glideSignal, runTorchBench, timeRuns, timingJson } from './common.js';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -52,13 +53,6 @@ const mel = logMel(y);
 const T = mel.frames;
 const melCF = melChannelsFirst(mel.data, T, cfg.mels);
 
-let lastMin = 0;
-/** Median seconds of `count` timed calls after one warm-up (the minimum is kept in lastMin). */
-async function timed(fn: () => unknown, count: number): Promise<number> {
-  const t = await timeRuns(fn, count, 1);
-  lastMin = t.min / 1000;
-  return t.median / 1000;
-}
 
 // The generator as an inference graph (weights as initializers, B and T symbolic).
 const g = new Graph('vocos');
@@ -71,8 +65,7 @@ const model = exportOnnx(g, { values: (k) => params.get(k).data });
 const session = await createSession(model, { threads, ...(a.profile ? { profilePrefix: a.profile } : {}) });
 const feeds = { mel: ortTensor('float32', melCF, [1, cfg.mels, T]) };
 const audioSeconds = ((T - 1) * cfg.stft.hop) / sr;
-const genSec = await timed(() => session.run(feeds), runs);
-const genMin = lastMin;
+const gen = await timeRuns(() => session.run(feeds), runs, 1);
 if (a.profile) session.endProfiling();
 
 const result: Record<string, unknown> = {
@@ -85,18 +78,19 @@ const result: Record<string, unknown> = {
   threads,
   audio_seconds: +audioSeconds.toFixed(3),
   frames: T,
-  runs,
   onnx_bytes: model.byteLength,
-  median_ms: +(genSec * 1000).toFixed(2),
-  min_ms: +(genMin * 1000).toFixed(2),
-  rtf: +(genSec / audioSeconds).toFixed(5),
+  ...timingJson('', gen),
+  rtf: +(gen.median / 1000 / audioSeconds).toFixed(5),
+  rtf_min: +(gen.min / 1000 / audioSeconds).toFixed(5),
   // The machine is shared: the 1-minute load average says how busy it was.
   load_avg_1m: +loadavg()[0]!.toFixed(2),
 };
 
 if (!a['no-griffin-lim']) {
-  const glSec = await timed(() => melToWaveGriffinLim(mel, PRODIFF_MEL), 3);
-  result.griffin_lim_rtf = +(glSec / seconds).toFixed(5);
+  const gl = await timeRuns(() => melToWaveGriffinLim(mel, PRODIFF_MEL), 3, 1);
+  Object.assign(result, timingJson('griffin_lim', gl));
+  result.griffin_lim_rtf = +(gl.median / 1000 / seconds).toFixed(5);
+  result.griffin_lim_rtf_min = +(gl.min / 1000 / seconds).toFixed(5);
 }
 
 if (!a['no-torch']) {
@@ -104,20 +98,26 @@ if (!a['no-torch']) {
     '--vocos-dim', String(cfg.dim), '--vocos-inter', String(cfg.intermediate), '--vocos-layers', String(cfg.layers)]);
   for (const r of lines ?? []) {
     result.torch_engine = r.engine;
+    result.torch_runs = r.runs;
+    result.torch_warmup = r.warmup;
     if (r.model === 'vocos') {
       result.torch_vocos_rtf = r.rtf;
+      result.torch_vocos_rtf_min = r.rtf_min;
       result.torch_vocos_params = r.params;
-    } else if (r.model === 'hifigan-v1') result.torch_hifigan_rtf = r.rtf;
+    } else if (r.model === 'hifigan-v1') {
+      result.torch_hifigan_rtf = r.rtf;
+      result.torch_hifigan_rtf_min = r.rtf_min;
+    }
   }
   if (result.torch_vocos_rtf) result.rtf_ratio_vs_torch = +((result.rtf as number) / (result.torch_vocos_rtf as number)).toFixed(3);
-  else result.torch = 'not available (install python3-torch and keep ../shared/bench beside the checkout)';
+  else result.torch = 'not available (install python3-torch)';
 }
 
 const out = [
   `vocos generator: dim ${cfg.dim}, intermediate ${cfg.intermediate}, ${cfg.layers} blocks, ${nParams} parameters, ${threads} threads, ${audioSeconds.toFixed(2)} s of audio`,
-  `prodiff engine (onnxruntime-node): median ${(genSec * 1000).toFixed(1)} ms (min ${(genMin * 1000).toFixed(1)}), RTF ${result.rtf} (load average ${result.load_avg_1m})`,
+  `prodiff engine (onnxruntime-node): ${describeTiming(gen, 'ms', 1)}, RTF ${result.rtf} (min ${result.rtf_min}) (load average ${result.load_avg_1m})`,
 ];
-if (result.griffin_lim_rtf !== undefined) out.push(`griffin-lim (32 iterations): RTF ${result.griffin_lim_rtf}`);
-if (result.torch_vocos_rtf !== undefined) out.push(`pytorch vocos (same shape, torch.istft): RTF ${result.torch_vocos_rtf}; hifigan-v1: RTF ${result.torch_hifigan_rtf}`);
+if (result.griffin_lim_rtf !== undefined) out.push(`griffin-lim (32 iterations): RTF ${result.griffin_lim_rtf} (min ${result.griffin_lim_rtf_min}; 3 runs after 1 warm-up)`);
+if (result.torch_vocos_rtf !== undefined) out.push(`pytorch vocos (same shape, torch.istft): RTF ${result.torch_vocos_rtf} (min ${result.torch_vocos_rtf_min}); hifigan-v1: RTF ${result.torch_hifigan_rtf} (min ${result.torch_hifigan_rtf_min}); ${result.torch_runs} runs after ${result.torch_warmup} warm-up`);
 process.stdout.write(`${out.join('\n')}\n`);
 if (a.json) process.stdout.write(`${JSON.stringify(result)}\n`);

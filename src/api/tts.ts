@@ -7,6 +7,7 @@
 // One set of ONNX Runtime sessions per instance, reused by every call; calls on one instance are
 // serialised sentence by sentence, so concurrent calls are safe (and interleave fairly).
 import { AcousticModel } from '../model/inference.js';
+import { stepCountProblem } from '../model/sampler.js';
 import { Serial } from '../util/serial.js';
 import { ChunkedSentence, ChunkSizer, FIRST_CHUNK_FRAMES, MAX_CHUNK_FRAMES } from './chunks.js';
 import { createVocoder, fitLength, type Vocoder } from '../model/vocoder.js';
@@ -291,10 +292,8 @@ export class ProDiffTTS {
     check('sentenceSilence', o.sentenceSilence, 0, 10);
     if (o.seed !== undefined && !(Number.isInteger(o.seed) && o.seed >= 0 && o.seed <= 0xffffffff)) throw new TTSInputError(`seed must be an integer in [0, 2^32) (got ${String(o.seed)})`);
     const N = this.voice.config.schedule.teacher_steps;
-    if (o.steps !== undefined && !(Number.isInteger(o.steps) && o.steps >= 1 && N % o.steps === 0)) {
-      const divisors = Array.from({ length: N }, (_, k) => k + 1).filter((d) => N % d === 0);
-      throw new TTSInputError(`steps ${String(o.steps)}: this voice's schedule has ${N} teacher steps, so steps must be one of ${divisors.join(', ')} (the model's own is ${this.voice.config.schedule.timesteps})`);
-    }
+    const stepsProblem = o.steps === undefined ? undefined : stepCountProblem(N, o.steps);
+    if (stepsProblem) throw new TTSInputError(`${stepsProblem} (the voice's own is ${this.voice.config.schedule.timesteps})`);
     let speaker: number | undefined;
     if (o.speaker !== undefined) {
       const map = this.voice.config.speaker_id_map;

@@ -1,4 +1,4 @@
-// Audio front end: WAV I/O, resampling, STFT/mel/energy, pitch, Griffin-Lim, golden parity.
+// Audio front end: WAV I/O, resampling, STFT/mel/energy, pitch, Griffin-Lim (its golden parity runner is src/parity/audio.ts).
 export * from './wav.js';
 export * from './fft.js';
 export * from './stft.js';
@@ -7,4 +7,3 @@ export * from './resample.js';
 export * from './pitch.js';
 export * from './f0.js';
 export * from './griffinlim.js';
-export { audioCaseRunner, runAudioCase, compareWithRule, type ToleranceRule } from './parity.js';

@@ -17,7 +17,7 @@ export interface SincFilterSpec {
 }
 
 /** librosa 0.8.0 / resampy 0.2.2 'kaiser_best'. */
-export const KAISER_BEST: SincFilterSpec = { zeroCrossings: 64, precision: 512, rolloff: 0.9475937167399596, beta: 14.769656459379492 };
+const KAISER_BEST: SincFilterSpec = { zeroCrossings: 64, precision: 512, rolloff: 0.9475937167399596, beta: 14.769656459379492 };
 
 /** Modified Bessel function of the first kind, order 0 (power series; fine for |x| < ~700). */
 export function besselI0(x: number): number {

@@ -14,7 +14,7 @@ export interface StftConfig {
 export const PRODIFF_STFT: StftConfig = { nFft: 1024, hop: 256, winLength: 1024, padMode: 'constant' };
 
 /** Periodic Hann window of length n (scipy.signal.get_window('hann', n, fftbins=True)). */
-export function hannPeriodic(n: number): Float64Array {
+function hannPeriodic(n: number): Float64Array {
   const w = new Float64Array(n);
   for (let i = 0; i < n; i++) w[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n);
   return w;

@@ -4,7 +4,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { convertProDiffCheckpointFile } from '../model/checkpoint.js';
-import type { Command } from './command.js';
 
 const USAGE = `usage: prodiff convert CHECKPOINT.ckpt OUT.safetensors [options]
   --config FILE      the run's config.yaml (top-level scalar keys are read: num_heads, f0_mean, ...)
@@ -81,5 +80,3 @@ export async function run(args: string[]): Promise<number> {
   );
   return 0;
 }
-
-export const convertCommand: Command = { summary: 'official checkpoint (.ckpt, zip or legacy) -> safetensors weights', run };

@@ -6,16 +6,15 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '../engine/atomic.js';
 import { loadProDiffWeights } from '../model/checkpoint.js';
-import { samplerSteps } from '../model/diffusion.js';
+import { samplerSteps } from '../model/sampler.js';
 import { AcousticModel } from '../model/inference.js';
-import type { Command } from './command.js';
 
 const USAGE = `usage: prodiff export WEIGHTS --out DIR
   WEIGHTS is a safetensors file from 'prodiff convert' (or a folder holding exactly one).
   Writes DIR/encoder.onnx, DIR/adaptor.onnx, DIR/denoiser.onnx and DIR/prodiff.json.`;
 
 /** A weights file, or the single .safetensors file of a folder. */
-export function resolveWeights(path: string): string {
+function resolveWeights(path: string): string {
   if (!existsSync(path)) throw new Error(`${path}: no such file or folder`);
   if (!statSync(path).isDirectory()) return path;
   const found = readdirSync(path).filter((f) => f.endsWith('.safetensors'));
@@ -24,7 +23,7 @@ export function resolveWeights(path: string): string {
 }
 
 /** Writes the ONNX graphs and their description; returns the paths written. */
-export async function exportOnnxModels(weights: string, outDir: string): Promise<string[]> {
+async function exportOnnxModels(weights: string, outDir: string): Promise<string[]> {
   const w = loadProDiffWeights(resolveWeights(weights));
   const model = await AcousticModel.create(w.cfg, w.params, w.options);
   const graphs = model.onnxModels();
@@ -65,5 +64,3 @@ export async function run(args: string[]): Promise<number> {
   for (const f of await exportOnnxModels(p.positionals[0]!, p.values.out)) process.stdout.write(`wrote ${f}\n`);
   return 0;
 }
-
-export const exportCommand: Command = { summary: 'write the inference graphs as plain ONNX files: prodiff export WEIGHTS --out DIR', run };

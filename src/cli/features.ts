@@ -4,7 +4,6 @@
 import { PNG } from 'pngjs';
 import { writeFileAtomic } from '../engine/atomic.js';
 import { writeSafetensors, type StData } from '../engine/safetensors.js';
-import type { Command } from './command.js';
 import { loadAudio } from '../audio/resample.js';
 import { logMel, PRODIFF_MEL, prodiffEnergy, type LogMel } from '../audio/mel.js';
 import { prodiffPitch, type ProdiffPitch } from '../audio/f0.js';
@@ -13,7 +12,7 @@ import { colourMap as colour } from '../util/raster.js';
 const USAGE = 'usage: prodiff features IN.wav [--png OUT.png] [--out OUT.safetensors] [--sr RATE]';
 
 /** Renders the log-mel (low frequencies at the bottom) and, if given, an f0 strip below it. */
-export function renderFeaturesPng(mel: LogMel, pitch?: ProdiffPitch, scale = 3): Uint8Array {
+function renderFeaturesPng(mel: LogMel, pitch?: ProdiffPitch, scale = 3): Uint8Array {
   const T = mel.frames, M = mel.nMels;
   const melH = M * scale;
   const f0H = pitch ? 120 : 0;
@@ -115,8 +114,3 @@ export async function run(args: string[]): Promise<number> {
   }
   return 0;
 }
-
-export const featuresCommand: Command = {
-  summary: 'compute log-mel, energy and pitch of a WAV (--png picture, --out safetensors)',
-  run,
-};

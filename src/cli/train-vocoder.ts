@@ -5,7 +5,6 @@
 // writes a checkpoint and stops.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Command } from './command.js';
 import { PRODIFF_MEL } from '../audio/mel.js';
 import { defaultAcousticMelDir, precomputeAcousticMels } from '../data/acoustic-mels.js';
 import { isCacheDir } from '../data/cache-vocoder-corpus.js';
@@ -165,8 +164,3 @@ function dataSource(data: string, acoustic: string | undefined, mels: string | u
   }
   return { kind: 'acoustic-mels', cache: dir, acoustic: resolve(acoustic), mels: resolve(mels ?? defaultAcousticMelDir(dir, acoustic, seed)), seed };
 }
-
-export const trainVocoderCommand: Command = {
-  summary: 'train the Vocos-style vocoder (GAN) on WAV files or a cache, optionally fine-tuning on acoustic-model mels; resumable',
-  run,
-};

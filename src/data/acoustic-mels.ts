@@ -26,7 +26,7 @@ export interface AcousticMelInfo {
 const INFO = 'info.json';
 
 /** The sampler seed of one utterance: `base` mixed with an FNV-1a hash of the id. */
-export function utteranceSeed(base: number, id: string): number {
+function utteranceSeed(base: number, id: string): number {
   let h = 2166136261;
   for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619) >>> 0;
   return (h ^ Math.imul(base, 0x9e3779b1)) >>> 0;
@@ -68,7 +68,7 @@ export function defaultAcousticMelDir(cache: string, model: string, seed: number
   return join(cache, 'acoustic-mels', `${name}-seed${seed}`);
 }
 
-export function readAcousticMelInfo(dir: string): AcousticMelInfo | undefined {
+function readAcousticMelInfo(dir: string): AcousticMelInfo | undefined {
   const p = join(dir, INFO);
   return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf-8')) as AcousticMelInfo) : undefined;
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../engine/atomic.js';
 
 /** Festival voices we know how to select, by short name. */
-export const FESTIVAL_VOICES: Record<string, { scheme: string; packages: string }> = {
+const FESTIVAL_VOICES: Record<string, { scheme: string; packages: string }> = {
   slt: { scheme: 'voice_cmu_us_slt_arctic_hts', packages: 'festival festvox-us-slt-hts' },
 };
 
@@ -55,7 +55,7 @@ export function parseSegments(text: string, duration: number, lag = 0.01): Align
   return phones;
 }
 
-export function formatAlignment(phones: AlignedPhone[]): string {
+function formatAlignment(phones: AlignedPhone[]): string {
   return `phone\tstart\tend\tword\n${phones.map((p) => `${p.phone}\t${p.start.toFixed(5)}\t${p.end.toFixed(5)}\t${p.word}`).join('\n')}\n`;
 }
 
@@ -83,7 +83,7 @@ function schemeScript(voice: string, items: { id: string; text: string; wav: str
   return header + items.map((it) => `(prodiff-synth ${schemeString(it.id)} ${schemeString(it.text)} ${schemeString(it.wav)} ${schemeString(it.lab)})`).join('\n') + '\n';
 }
 
-export function requireTools(voice: string): void {
+function requireTools(voice: string): void {
   const v = FESTIVAL_VOICES[voice];
   if (!v) throw new Error(`unknown Festival voice '${voice}' (known: ${Object.keys(FESTIVAL_VOICES).join(', ')})`);
   for (const tool of ['festival', 'sox']) {

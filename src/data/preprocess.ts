@@ -13,7 +13,7 @@ import { alignTokens, durationsToMel2ph } from './align.js';
 import { readAlignment, readCorpus, type Utterance } from './corpus.js';
 import { extractFeatures } from './features.js';
 
-export const CACHE_VERSION = 1;
+const CACHE_VERSION = 1;
 
 export interface CacheEntry {
   id: string;
@@ -52,7 +52,7 @@ export interface WorkResult {
 }
 
 /** Splits deterministically by a hash of the id: about 2 % valid and 2 % test (at least one each when possible). */
-export function splitOf(id: string, validFraction = 0.02, testFraction = 0.02): CacheEntry['split'] {
+function splitOf(id: string, validFraction = 0.02, testFraction = 0.02): CacheEntry['split'] {
   let h = 2166136261;
   for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619) >>> 0;
   const u = h / 2 ** 32;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeWav, resample } from '../audio/index.js';
 
-export const POCKETSPHINX_MODEL = '/usr/share/pocketsphinx/model/en-us';
+const POCKETSPHINX_MODEL = '/usr/share/pocketsphinx/model/en-us';
 const MODEL_FILES = { hmm: 'en-us', lm: 'en-us.lm.bin', dict: 'cmudict-en-us.dict' };
 
 /** Why pocketsphinx cannot be used here, or undefined when it can. */

@@ -81,7 +81,7 @@ export interface EvalReport {
   perUtterance: EvalUtteranceResult[];
 }
 
-export const METRIC_DEFINITIONS: Record<string, string> = {
+const METRIC_DEFINITIONS: Record<string, string> = {
   melL1: 'mean |mel - mel_gt| over frames x 80 bins, log10-mel units',
   ssim: "mean SSIM over the [frames, 80] image as the training loss defines it: both mels + 6, 11x11 Gaussian window (sigma 1.5), zero padding, C1 = 1e-4, C2 = 9e-4",
   mcd: `dB; per frame c = orthonormal DCT-II (scipy norm='ortho') of ln(mel) = ln(10) * log10-mel over the 80 bins, MCD = (10 / ln 10) * sqrt(2 * sum_{k=1..${MCD_ORDER}} (c_k - c_gt_k)^2), averaged over all frames; frames compared one to one (ground-truth durations, no DTW)`,

@@ -30,7 +30,7 @@ export interface SsimOptions {
   window: number;
   sigma: number;
 }
-export const MEL_SSIM: SsimOptions = { bias: 6, window: 11, sigma: 1.5 };
+const MEL_SSIM: SsimOptions = { bias: 6, window: 11, sigma: 1.5 };
 
 /**
  * Mean SSIM over the [frames, mels] image: the model's `melSsimLoss` definition on the host

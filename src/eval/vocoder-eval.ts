@@ -65,7 +65,7 @@ export interface VocoderEvalReport {
   perUtterance: { id: string; row: string; melL1?: number; mcd?: number; hypothesis?: string; wordErrors?: number; words?: number }[];
 }
 
-export const VOCODER_METRIC_DEFINITIONS: Record<string, string> = {
+const VOCODER_METRIC_DEFINITIONS: Record<string, string> = {
   melL1: "mean |logmel(audio) - mel_recording| over frames x 80 bins, log10-mel units (as `prodiff eval`; the vocoder training logs the same in ln units, x 2.3026)",
   mcd: `dB; mel-cepstral distortion between logmel(audio) and the recording's mel, the definition of \`prodiff eval\`: orthonormal DCT-II of ln(mel), c_1..c_${MCD_ORDER}, frames one to one`,
   rtf: 'vocoder wall time / audio seconds (one warm-up call first; the acoustic model is not timed)',

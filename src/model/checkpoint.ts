@@ -1,12 +1,13 @@
-// Official ProDiff checkpoints -> our safetensors weights, and back into a model.
+// Official ProDiff checkpoints -> our safetensors weights, and back into a model; trained weights
+// written in the same format (`saveModel`).
 // The checkpoint reader (src/checkpoint) knows nothing of ProDiff; this module finds the model's
 // state_dict inside the official layouts, keeps the official key names, infers the configuration
 // from the tensor shapes (plus the hparams that shapes cannot tell), and writes both.
 import { readSafetensors, SafetensorsError, writeSafetensors, type StData, type StDType } from '../engine/safetensors.js';
 import { ParamStore } from '../engine/params.js';
 import { loadTorchFile, TorchTensor, type TorchDType } from '../checkpoint/torch.js';
-import { vpsdeSchedule } from './diffusion.js';
-import { foldTiedParameters } from './fastspeech2.js';
+import { scheduleStateDict, vpsdeSchedule, type DiffusionSchedule } from './diffusion.js';
+import { foldTiedParameters, withTiedAliases } from './fastspeech2.js';
 import { HPARAMS_SCHEMA, HparamsError, parseHparams, requireHparam, type Hparams } from './hparams.js';
 import { prodiffConfigFromHparams, type ProDiffConfig } from './prodiff.js';
 import type { AcousticModelOptions } from './inference.js';
@@ -109,7 +110,7 @@ function countIndexed(keys: Iterable<string>, re: RegExp): number {
  * contradicts a shape is an error; values no shape tells fall back to the official defaults
  * (num_heads 2, dilation_cycle_length 1), and f0_mean/f0_std must be given.
  */
-export function inferProDiffHparams(shapes: Map<string, readonly number[]>, given: Record<string, unknown>, source: string): { hparams: Record<string, unknown>; notes: string[] } {
+function inferProDiffHparams(shapes: Map<string, readonly number[]>, given: Record<string, unknown>, source: string): { hparams: Record<string, unknown>; notes: string[] } {
   const notes: string[] = [];
   const shape = (k: string): readonly number[] => {
     const s = shapes.get(k);
@@ -287,3 +288,13 @@ export function loadProDiffWeights(path: string): LoadedWeights {
   return { cfg, params, hparams, hp, options };
 }
 
+/** Writes the trainable parameters (official names, tied alias, schedule buffers) and the hparams. */
+export function saveModel(path: string, params: ParamStore, hp: Record<string, unknown>, schedule: DiffusionSchedule, timescale: number, meta: Record<string, string> = {}): void {
+  const full = withTiedAliases(params.clone());
+  const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [k, v] of full.values) if (!k.startsWith('teacher.')) tensors.set(k, { shape: v.shape, data: v.data });
+  const steps = schedule.steps / timescale;
+  for (const [k, v] of scheduleStateDict(schedule, { timesteps: steps, timescale })) tensors.set(k, v);
+  const modelHp = { ...hp, teacher_steps: schedule.steps, timesteps: steps, timescale };
+  writeSafetensors(path, tensors, { format: 'prodiff', hparams: JSON.stringify(modelHp), teacher_steps: String(schedule.steps), timesteps: String(steps), timescale: String(timescale), ...meta });
+}

@@ -68,11 +68,6 @@ export function scheduleStateDict(s: DiffusionSchedule, o: { timesteps?: number;
   return m;
 }
 
-/** Step indices of a sampler: the teacher visits N-1..0; a student of N/2^k steps visits multiples of 2^k. */
-export function samplerSteps(numSteps: number, timescale: number): number[] {
-  return Array.from({ length: numSteps }, (_, i) => timescale * i).reverse();
-}
-
 /** Graph-side access to the float32 tables. */
 export class ScheduleTables {
   private readonly cache = new Map<string, Tensor>();

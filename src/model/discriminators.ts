@@ -24,8 +24,8 @@ export interface MrdConfig {
 }
 
 /** HiFi-GAN's / Vocos' sizes. */
-export const MPD_FULL: MpdConfig = { periods: [2, 3, 5, 7, 11], channels: [32, 128, 512, 1024, 1024], kernel: 5, stride: 3 };
-export const MRD_FULL: MrdConfig = { resolutions: [[1024, 256], [2048, 512], [512, 128]], channels: 32 };
+const MPD_FULL: MpdConfig = { periods: [2, 3, 5, 7, 11], channels: [32, 128, 512, 1024, 1024], kernel: 5, stride: 3 };
+const MRD_FULL: MrdConfig = { resolutions: [[1024, 256], [2048, 512], [512, 128]], channels: 32 };
 /** Narrow versions for CPU training (same depth, strides and receptive fields). */
 export const MPD_SMALL: MpdConfig = { ...MPD_FULL, channels: [16, 32, 64, 128, 128] };
 export const MRD_SMALL: MrdConfig = { ...MRD_FULL, channels: 16 };
@@ -46,7 +46,7 @@ function conv2d(s: Scope, x: Tensor, inC: number, outC: number, k: [number, numb
 }
 
 /** One period sub-discriminator on wav [B, L] (static L). */
-export function periodDiscriminator(s: Scope, cfg: MpdConfig, wav: Tensor, period: number): DiscriminatorOutput {
+function periodDiscriminator(s: Scope, cfg: MpdConfig, wav: Tensor, period: number): DiscriminatorOutput {
   const [B, L] = wav.shape as [number, number];
   if (typeof L !== 'number' || typeof B !== 'number') throw new Error('period discriminator: static [B, L] input needed');
   const padded = L % period === 0 ? wav : op.padAxis(wav, 1, 0, period - (L % period));
@@ -70,7 +70,7 @@ export function multiPeriodDiscriminator(s: Scope, cfg: MpdConfig, wav: Tensor):
 }
 
 /** One resolution sub-discriminator: magnitude [B, 1, frames, F], convolutions strided along F. */
-export function resolutionDiscriminator(s: Scope, cfg: MrdConfig, wav: Tensor, nFft: number, hop: number): DiscriminatorOutput {
+function resolutionDiscriminator(s: Scope, cfg: MrdConfig, wav: Tensor, nFft: number, hop: number): DiscriminatorOutput {
   const mag = stftMagnitudeGraph(wav, { nFft, hop, winLength: nFft, padMode: 'constant' }); // [B, F, frames]
   let x = op.unsqueeze(op.transpose(mag, [0, 2, 1]), [1]);
   const C = cfg.channels;

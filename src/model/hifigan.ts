@@ -40,7 +40,7 @@ const getPadding = (k: number, d: number) => Math.floor((k * d - d) / 2);
 /** Samples per mel frame (product of the upsample rates). */
 export const hifiganHop = (cfg: HifiganConfig): number => cfg.upsampleRates.reduce((a, b) => a * b, 1);
 
-export function validateHifiganConfig(cfg: HifiganConfig, source = 'hifigan config'): void {
+function validateHifiganConfig(cfg: HifiganConfig, source = 'hifigan config'): void {
   const bad = (m: string) => { throw new Error(`${source}: ${m}`); };
   const posInt = (v: unknown) => Number.isInteger(v) && (v as number) > 0;
   if (!posInt(cfg.mels)) bad('mels must be a positive integer');
@@ -88,7 +88,7 @@ export function hifiganContextFrames(cfg: HifiganConfig): number {
 }
 
 /** [B, mels, T] -> [B, 1, T * hop]; the official Generator.forward. */
-export function hifiganGenerator(s: Scope, cfg: HifiganConfig, mel: Tensor): Tensor {
+function hifiganGenerator(s: Scope, cfg: HifiganConfig, mel: Tensor): Tensor {
   const c0 = cfg.upsampleInitialChannel;
   const nk = cfg.resblockKernelSizes.length;
   let x = conv1d(s.child('conv_pre'), mel, cfg.mels, c0, 7, { padding: 3 });
@@ -174,7 +174,7 @@ export function foldWeightNorm(g: Float32Array, v: Float32Array, shape: readonly
 }
 
 /** Plain weights (weight_g/weight_v folded) under the official names, from a generator state_dict. */
-export function foldGeneratorState(tensors: Map<string, TorchTensor>, source: string): ParamStore {
+function foldGeneratorState(tensors: Map<string, TorchTensor>, source: string): ParamStore {
   const store = new ParamStore();
   for (const [name, t] of tensors) {
     if (name.endsWith('.weight_g')) continue;
@@ -191,7 +191,7 @@ export function foldGeneratorState(tensors: Map<string, TorchTensor>, source: st
 }
 
 /** Infers the configuration from the weight shapes (dilations cannot be seen: matched to V1/V3 by resblock type). */
-export function inferHifiganConfig(p: ParamStore, source: string): HifiganConfig {
+function inferHifiganConfig(p: ParamStore, source: string): HifiganConfig {
   const shape = (n: string) => {
     if (!p.has(n)) throw new CheckpointError(source, `missing '${n}' (not a HiFi-GAN generator?)`);
     return p.get(n).shape;

@@ -3,6 +3,7 @@ export * from './diffusion.js';
 export * from './fastspeech2.js';
 export * from './losses.js';
 export * from './prodiff.js';
+export * from './sampler.js';
 export * from './inference.js';
 export * from './checkpoint.js';
 export * from './vocoder.js';

@@ -2,11 +2,11 @@
 // the host: encoder + duration predictor, host length regulation, frame adaptor (pitch/energy),
 // then the sampler's denoiser steps.
 import { exportOnnx, ortTensor, type Graph, type ort, type ParamStore } from '../engine/index.js';
-import { samplerSteps, vpsdeSchedule, type DiffusionSchedule } from './diffusion.js';
+import { vpsdeSchedule, type DiffusionSchedule } from './diffusion.js';
 import { lengthRegulator } from './fastspeech2.js';
 import { denoiserReach } from './denoiser.js';
-import { sampleFrames, type SamplerInputs } from './windowed.js';
-import { buildAdaptorGraph, buildDenoiseStepGraph, buildEncoderGraph, runDdimSampler, runSampler, seededNoise, sessionFor, toMelLayout, type ProDiffConfig } from './prodiff.js';
+import { sample, samplerPlan, seededNoise, supportedStepCounts, type SamplerInputs, type SamplerKind } from './sampler.js';
+import { buildAdaptorGraph, buildDenoiseStepGraph, buildEncoderGraph, sessionFor, toMelLayout, type ProDiffConfig } from './prodiff.js';
 
 export interface AcousticModelOptions {
   /** Teacher steps N of the schedule (official 4). */
@@ -21,7 +21,7 @@ export interface AcousticModelOptions {
    * DDIM over the same step indices (the naive fewer-steps baseline when a teacher is given
    * numSteps N / s and timescale s).
    */
-  sampler?: 'ddpm' | 'ddim';
+  sampler?: SamplerKind;
 }
 
 export interface SynthesisOptions {
@@ -104,18 +104,7 @@ export class AcousticModel {
 
   /** Denoiser step counts this model can run: the divisors of the teacher's N. */
   supportedSteps(): number[] {
-    const N = this.options.teacherSteps;
-    return Array.from({ length: N }, (_, i) => i + 1).filter((s) => N % s === 0);
-  }
-
-  private samplerPlan(steps: number | undefined): { steps: number[]; sampler: 'ddpm' | 'ddim' } {
-    const own = this.options.numSteps;
-    if (steps === undefined || steps === own) return { steps: samplerSteps(own, this.options.timescale), sampler: this.options.sampler ?? 'ddpm' };
-    const N = this.options.teacherSteps;
-    if (!(Number.isInteger(steps) && steps >= 1 && N % steps === 0)) {
-      throw new Error(`synthesize: steps ${String(steps)}: this model's schedule has ${N} teacher steps, so steps must divide ${N} (${this.supportedSteps().join(', ')})`);
-    }
-    return { steps: samplerSteps(steps, N / steps), sampler: 'ddim' };
+    return supportedStepCounts(this.options.teacherSteps);
   }
 
   /** Frames of context each side one denoiser call needs (see `denoiserReach`). */
@@ -138,7 +127,7 @@ export class AcousticModel {
       if (!(Number.isInteger(id) && id >= 0 && id <= this.cfg.fs2.numSpk)) throw new Error(`synthesize: speaker ${id} out of range [0, ${this.cfg.fs2.numSpk}]`);
       spk.spk_id = ortTensor('int64', [id], [1]);
     }
-    const { steps, sampler } = this.samplerPlan(o.steps);
+    const { steps, sampler } = samplerPlan(this.options, o.steps);
     let t0 = performance.now();
     const enc = await this.sessions.encoder.run({ txt_tokens: tokens, ...spk });
     const encoderMs = performance.now() - t0;
@@ -158,7 +147,7 @@ export class AcousticModel {
       f0: (ad.f0_denorm?.data as Float32Array | undefined) ?? new Float32Array(lr.frames),
       sampler: {
         cond: ad.cond!.data as Float32Array, condChannels: this.cfg.fs2.hidden, mels: M, frames: lr.frames, steps, sampler,
-        // The step noise is drawn after the initial x from the same generator, as runSampler draws it.
+        // The step noise is drawn after the initial x from the same generator.
         init: noise.init, stepNoise: sampler === 'ddpm' ? steps.map((_, k) => noise.step(k)) : [],
       },
       timings: { encoderMs, adaptorMs },
@@ -170,21 +159,18 @@ export class AcousticModel {
    * sampler's frames, computed on windows of about b - a + 2 S R frames (S steps, R the reach).
    */
   async denoiseFrames(p: PreparedUtterance, a: number, b: number): Promise<Float32Array> {
-    const x = await sampleFrames(this.sessions.denoiser, this.schedule, p.sampler, this.denoiserReach, a, b);
+    const x = await sample(this.sessions.denoiser, this.schedule, p.sampler, { range: [a, b], reach: this.denoiserReach });
     return toMelLayout(x, 1, p.mels, b - a);
   }
 
   async synthesize(phoneIds: number[], o: SynthesisOptions = {}): Promise<SynthesisResult> {
     const p = await this.prepare(phoneIds, o);
-    const { steps, sampler, mels: M, frames: T } = p.sampler;
-    const cond = { data: p.sampler.cond, shape: [1, p.sampler.condChannels, T] };
+    const { steps, mels: M, frames: T } = p.sampler;
     const t0 = performance.now();
-    const res = sampler === 'ddim'
-      ? await runDdimSampler(this.sessions.denoiser, this.schedule, cond, M, steps, p.sampler.init)
-      : await runSampler(this.sessions.denoiser, cond, M, steps, { init: p.sampler.init, step: (k) => p.sampler.stepNoise[k]! });
+    const x = await sample(this.sessions.denoiser, this.schedule, p.sampler);
     const denoiserMs = performance.now() - t0;
     return {
-      mel: toMelLayout(res.x, 1, M, T), frames: T, mels: M, durations: p.durations, f0: p.f0,
+      mel: toMelLayout(x, 1, M, T), frames: T, mels: M, durations: p.durations, f0: p.f0,
       timings: { ...p.timings, denoiserMs, steps },
     };
   }

@@ -6,7 +6,7 @@ const f32 = (t: Tensor) => op.cast(t, 'float32');
 const masked = (x: Tensor, w: Tensor) => op.div(op.reduceSum(op.mul(x, w)), op.reduceSum(op.expand(w, x.shape)));
 
 /** Mel-loss weights: 1 where the target frame is not all zero, [B, T, 1]. */
-export function melWeights(target: Tensor): Tensor {
+function melWeights(target: Tensor): Tensor {
   return op.unsqueeze(f32(op.not(op.equal(op.reduceSum(op.abs(target), [2]), 0))), [2]);
 }
 
@@ -55,7 +55,7 @@ export function melSsimLoss(out: Tensor, target: Tensor, o: { bias?: number; win
 }
 
 /** Ground-truth durations from mel2ph: dur[b, j] = #frames with mel2ph = j + 1, x token mask. [B, L] float. */
-export function durationsFromMel2ph(mel2ph: Tensor, tokens: Tensor): Tensor {
+function durationsFromMel2ph(mel2ph: Tensor, tokens: Tensor): Tensor {
   const nonPad = f32(op.not(op.equal(tokens, 0)));
   const ids = op.cast(op.cumsum(op.add(op.mul(nonPad, 0), 1), 1), 'int64'); // [B, L]: 1..L
   const hit = f32(op.equal(op.unsqueeze(mel2ph, [1]), op.unsqueeze(ids, [2]))); // [B, L, T]
@@ -144,8 +144,6 @@ export interface LossWeights {
   f0: number;
   energy: number;
 }
-
-export const OFFICIAL_LOSS_WEIGHTS: LossWeights = { ssim: 0.5, l1: 0.5, pdur: 0.1, wdur: 1, sdur: 1, uv: 1, f0: 1, energy: 0.1 };
 
 export function lossWeightsFromHparams(hp: Hparams): LossWeights {
   const mel: Record<string, number> = {};

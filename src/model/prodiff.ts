@@ -1,7 +1,8 @@
 // ProDiff assembled: FastSpeech 2 front (encoder + variance adaptor) conditioning an x0-predicting
 // WaveNet denoiser. Graph builders for inference (encoder/durations, frame adaptor, one denoiser
-// step), for teacher training and for progressive distillation; a host-side sampler loop.
-import { createSession, exportOnnx, Graph, op, ortTensor, Rng, type ort, type ParamStore, type Tensor } from '../engine/index.js';
+// step), for teacher training and for progressive distillation. The host-side sampler loop is in
+// sampler.ts.
+import { createSession, exportOnnx, Graph, op, type ort, type ParamStore, type Tensor } from '../engine/index.js';
 import { Scope } from '../nn/index.js';
 import { denoiser, denoiserConfigFromHparams, type DenoiserConfig } from './denoiser.js';
 import { parseHparams, type Hparams } from './hparams.js';
@@ -54,14 +55,14 @@ export function fs2Forward(root: Scope, cfg: FastSpeech2Config, i: Fs2Inputs, o:
 }
 
 /** Frame mask as [B, 1, 1, T] (the diffusion tensors' layout). */
-export function diffusionMask(mel2ph: Tensor): Tensor {
+function diffusionMask(mel2ph: Tensor): Tensor {
   return op.unsqueeze(op.cast(op.not(op.equal(mel2ph, 0)), 'float32'), [1, 2]);
 }
 
 /** mels [B, T, M] -> [B, 1, M, T]. */
-export const melsToDiffusion = (mels: Tensor): Tensor => op.unsqueeze(op.transpose(mels, [0, 2, 1]), [1]);
+const melsToDiffusion = (mels: Tensor): Tensor => op.unsqueeze(op.transpose(mels, [0, 2, 1]), [1]);
 /** [B, 1, M, T] -> [B, T, M]. */
-export const diffusionToMels = (x: Tensor): Tensor => op.transpose(op.squeeze(x, [1]), [0, 2, 1]);
+const diffusionToMels = (x: Tensor): Tensor => op.transpose(op.squeeze(x, [1]), [0, 2, 1]);
 
 // ---------------------------------------------------------------- inference graphs
 
@@ -123,105 +124,6 @@ export function buildDenoiseStepGraph(cfg: ProDiffConfig, schedule: DiffusionSch
   g.output('x0_pred', x0);
   g.output('x_prev', new ScheduleTables(g, schedule).posteriorSample(x0, xT, step, noise));
   return g;
-}
-
-export interface SamplerResult {
-  /** Denoiser inputs per call, [B, 1, M, T] each. */
-  xIn: Float32Array[];
-  x0: Float32Array[];
-  /** The final sample [B, 1, M, T]. */
-  x: Float32Array;
-  steps: number[];
-}
-
-/**
- * Runs the sampler: x ~ noiseInit, then for each step index i: x0 = f(x, i), x = posterior(x0, x, i, z_k).
- * Teacher: steps = N-1..0; student of N/2^k steps: multiples of 2^k (see `samplerSteps`).
- */
-export async function runSampler(
-  stepSession: ort.InferenceSession,
-  cond: { data: Float32Array; shape: number[] },
-  mels: number,
-  steps: number[],
-  noise: { init: Float32Array; step: (k: number) => Float32Array },
-): Promise<SamplerResult> {
-  const [B, , T] = cond.shape as [number, number, number];
-  const shape = [B, 1, mels, T];
-  let x = noise.init;
-  const xIn: Float32Array[] = [];
-  const x0s: Float32Array[] = [];
-  const condT = ortTensor('float32', cond.data, cond.shape);
-  for (let k = 0; k < steps.length; k++) {
-    xIn.push(x);
-    const r = await stepSession.run({
-      x_t: ortTensor('float32', x, shape),
-      step: ortTensor('int64', BigInt64Array.from({ length: B }, () => BigInt(steps[k]!)), [B]),
-      cond: condT,
-      noise: ortTensor('float32', noise.step(k), shape),
-    });
-    x0s.push(r.x0_pred!.data as Float32Array);
-    x = r.x_prev!.data as Float32Array;
-  }
-  return { xIn, x0: x0s, x, steps };
-}
-
-/**
- * Deterministic DDIM sampler over the given step indices (Song et al. 2021, eta = 0): x0 = f(x, i_k),
- * then x = alpha(i_{k+1}) x0 + sigma(i_{k+1}) / sigma(i_k) (x - alpha(i_k) x0) with alpha, sigma the
- * float32 sqrt(alphas_cumprod) and sqrt(1 - alphas_cumprod); the last call's x0 is the sample.
- * With a teacher's weights and `samplerSteps(N / s, s)` this is the naive fewer-steps baseline
- * (the step graph's posterior output is ignored; its noise input is zeros).
- */
-export async function runDdimSampler(
-  stepSession: ort.InferenceSession,
-  schedule: DiffusionSchedule,
-  cond: { data: Float32Array; shape: number[] },
-  mels: number,
-  steps: number[],
-  init: Float32Array,
-): Promise<SamplerResult> {
-  const [B, , T] = cond.shape as [number, number, number];
-  const shape = [B, 1, mels, T];
-  const alpha = schedule.f32.sqrt_alphas_cumprod;
-  const sigma = schedule.f32.sqrt_one_minus_alphas_cumprod;
-  let x = init;
-  const xIn: Float32Array[] = [];
-  const x0s: Float32Array[] = [];
-  const condT = ortTensor('float32', cond.data, cond.shape);
-  const zeros = ortTensor('float32', new Float32Array(init.length), shape);
-  for (let k = 0; k < steps.length; k++) {
-    xIn.push(x);
-    const i = steps[k]!;
-    const r = await stepSession.run({
-      x_t: ortTensor('float32', x, shape),
-      step: ortTensor('int64', BigInt64Array.from({ length: B }, () => BigInt(i)), [B]),
-      cond: condT,
-      noise: zeros,
-    });
-    const x0 = r.x0_pred!.data as Float32Array;
-    x0s.push(x0);
-    if (k === steps.length - 1) { x = x0; break; }
-    const j = steps[k + 1]!;
-    const a = alpha[j]!, ratio = sigma[j]! / sigma[i]!, ai = alpha[i]!;
-    const next = new Float32Array(x.length);
-    for (let n = 0; n < next.length; n++) next[n] = a * x0[n]! + ratio * (x[n]! - ai * x0[n]!);
-    x = next;
-  }
-  return { xIn, x0: x0s, x, steps };
-}
-
-/** Seeded Gaussian noise for the sampler (the initial x, then one tensor per step). */
-export function seededNoise(seed: number, size: number): { init: Float32Array; step: (k: number) => Float32Array } {
-  const rng = new Rng(seed);
-  const init = rng.normalArray(size);
-  const cache: Float32Array[] = [];
-  return {
-    init,
-    step: (k) => {
-      while (cache.length <= k) cache.push(rng.normalArray(size));
-      return cache[k]!;
-    },
-  };
 }
 
 /** [B, 1, M, T] -> [B, T, M] on the host. */

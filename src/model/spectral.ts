@@ -55,7 +55,7 @@ function halfBases(cfg: StftConfig): { cos: Float32Array; sin: Float32Array; F: 
  * cut into r hop-long pieces; piece j of frame t lands at block t + j, so the blocks are the sum
  * of the r piece sequences shifted by j.
  */
-export function overlapAdd(frames: Tensor, hop: number): Tensor {
+function overlapAdd(frames: Tensor, hop: number): Tensor {
   const [B, T, N] = frames.shape as [number | string, number | string, number];
   const r = N / hop;
   const pieces = r === 1 ? [frames] : op.split(op.reshape(frames, [B, T, r, hop]), new Array(r).fill(1), 2);
@@ -98,7 +98,7 @@ export function istftGraph(re: Tensor, im: Tensor, cfg: StftConfig): Tensor {
 }
 
 /** Windowed DFT basis as Conv weights [2F, 1, N]: rows k give Re, rows F + k give Im. */
-export function dftConvWeights(cfg: StftConfig): Float32Array {
+function dftConvWeights(cfg: StftConfig): Float32Array {
   const N = cfg.nFft;
   const F = N / 2 + 1;
   const w = stftWindow(cfg);

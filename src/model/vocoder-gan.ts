@@ -35,7 +35,7 @@ export interface VocoderModelConfig {
 
 export const VOCODER_SMALL: VocoderModelConfig = { generator: VOCOS_SMALL, mpd: MPD_SMALL, mrd: MRD_SMALL, loss: VOCOS_LOSS, mel: PRODIFF_MEL };
 
-export const GEN_PREFIX = 'generator.';
+const GEN_PREFIX = 'generator.';
 export const isGeneratorParam = (n: string): boolean => n.startsWith(GEN_PREFIX);
 export const isDiscriminatorParam = (n: string): boolean => n.startsWith('mpd.') || n.startsWith('mrd.');
 

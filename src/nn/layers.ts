@@ -3,7 +3,7 @@ import { op, type Init, type Tensor } from '../engine/index.js';
 import type { Scope } from './scope.js';
 
 /** PyTorch's default for Linear and Conv: kaiming_uniform(a=sqrt 5), i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)). */
-export const torchDefault = (fanIn: number): Init => ({ kind: 'uniform', bound: 1 / Math.sqrt(fanIn) });
+const torchDefault = (fanIn: number): Init => ({ kind: 'uniform', bound: 1 / Math.sqrt(fanIn) });
 /** kaiming_normal_ (fan_in, ReLU gain): N(0, 2/fan_in). */
 export const kaimingNormal = (fanIn: number): Init => ({ kind: 'normal', std: Math.sqrt(2 / fanIn) });
 

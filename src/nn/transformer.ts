@@ -10,7 +10,7 @@ export function embedding(s: Scope, ids: Tensor, num: number, dim: number, init:
 }
 
 /** Frequencies f_k = exp(-k ln(1e4) / (dim/2 - 1)), computed as the reference does (float32 arithmetic). */
-export function sinusoidFrequencies(dim: number): Float32Array {
+function sinusoidFrequencies(dim: number): Float32Array {
   const half = Math.floor(dim / 2);
   const step = Math.fround(Math.log(10000) / (half - 1));
   return Float32Array.from({ length: half }, (_, k) => Math.exp(Math.fround(k * -step)));

@@ -15,7 +15,7 @@ function need(c: GoldenCase, name: string): StTensor {
   return t;
 }
 
-export function paramsFrom(c: GoldenCase, prefix = 'param.'): ParamStore {
+function paramsFrom(c: GoldenCase, prefix = 'param.'): ParamStore {
   const store = new ParamStore();
   for (const [name, t] of c.tensors) {
     if (name.startsWith(prefix) && t.data instanceof Float32Array) store.set(name.slice(prefix.length), t.shape, t.data);

@@ -1,7 +1,7 @@
 import { diffnetRunner } from './diffnet.js';
 import { prodiffRunners } from './prodiff.js';
 import type { CaseRunner } from './types.js';
-import { audioCaseRunner } from '../audio/parity.js';
+import { audioCaseRunner } from './audio.js';
 
 export * from './types.js';
 export * from './compare.js';

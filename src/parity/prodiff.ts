@@ -5,10 +5,11 @@
 // produce fails.
 import { exportOnnx, gradients, Graph, op, ortTensor, ParamStore, createSession, type ort, type Tensor } from '../engine/index.js';
 import type { StTensor } from '../engine/safetensors.js';
-import { vpsdeSchedule, samplerSteps, SCHEDULE_BUFFERS, type DiffusionSchedule } from '../model/diffusion.js';
+import { vpsdeSchedule, SCHEDULE_BUFFERS, type DiffusionSchedule } from '../model/diffusion.js';
+import { sample, samplerSteps, type SamplerTrace } from '../model/sampler.js';
 import { fastspeechEncoder, foldTiedParameters, fs2ConfigFromHparams, lengthRegulator, TIED_PARAMETERS } from '../model/fastspeech2.js';
 import { durationLosses, energyLoss, lossWeightsFromHparams, melL1, melSsimLoss, pitchLosses, silenceIdsFromVocab, silenceTable } from '../model/losses.js';
-import { buildAdaptorGraph, buildDenoiseStepGraph, buildEncoderGraph, distillationLoss, fs2Forward, runSampler, teacherTrainingLoss, toMelLayout, prodiffConfigFromHparams, type ProDiffConfig } from '../model/prodiff.js';
+import { buildAdaptorGraph, buildDenoiseStepGraph, buildEncoderGraph, distillationLoss, fs2Forward, teacherTrainingLoss, toMelLayout, prodiffConfigFromHparams, type ProDiffConfig } from '../model/prodiff.js';
 import { parseHparams, type Hparams } from '../model/hparams.js';
 
 export { prodiffConfigFromHparams };
@@ -92,7 +93,7 @@ function inputsOf(g: Graph, c: GoldenCase, names: string[]): { tensors: Record<s
 
 // ---------------------------------------------------------------- encoder
 
-export const fs2EncoderRunner: CaseRunner = {
+const fs2EncoderRunner: CaseRunner = {
   name: 'fs2-encoder',
   matches: (c) => c.metadata.module === 'modules.fastspeech.tts_modules.FastspeechEncoder',
   async run(c) {
@@ -146,7 +147,7 @@ export const fs2EncoderRunner: CaseRunner = {
 
 // ---------------------------------------------------------------- schedule
 
-export const scheduleRunner: CaseRunner = {
+const scheduleRunner: CaseRunner = {
   name: 'schedule',
   matches: (c) => (c.metadata.module ?? '').endsWith('GaussianDiffusion (buffers)'),
   async run(c) {
@@ -203,7 +204,7 @@ async function teacherForcedFront(c: GoldenCase, cfg: ProDiffConfig, params: Par
   collect(values, await run(g, params, feeds));
 }
 
-export const varianceRunner: CaseRunner = {
+const varianceRunner: CaseRunner = {
   name: 'variance',
   matches: (c) => c.metadata.module === 'modules.fastspeech.fs2.FastSpeech2',
   async run(c) {
@@ -241,7 +242,7 @@ function studentScale(c: GoldenCase, hp: Hparams): { numSteps: number; timescale
   return { numSteps, timescale };
 }
 
-export const samplingRunner: CaseRunner = {
+const samplingRunner: CaseRunner = {
   name: 'sampling',
   matches: (c) => /^modules\.ProDiff\.model\.ProDiff(_teacher)?\.GaussianDiffusion\.forward\(infer=True\)$/.test(c.metadata.module ?? ''),
   async run(c) {
@@ -269,21 +270,24 @@ export const samplingRunner: CaseRunner = {
     const stepGraph = buildDenoiseStepGraph(cfg, schedule);
     params.checkAgainst(stepGraph, c.file);
     const session = await createSession(exportOnnx(stepGraph, { values: (n) => params.get(n).data }));
-    const res = await runSampler(session, cond, cfg.mels, steps, {
+    const [B, condChannels, T] = cond.shape as [number, number, number];
+    const trace: SamplerTrace = { xIn: [], x0: [] };
+    const x = await sample(session, schedule, {
+      cond: cond.data, condChannels, mels: cfg.mels, frames: T, batch: B, steps, sampler: 'ddpm',
       init: noiseInit.data as Float32Array,
-      step: (k) => (noiseSteps.data as Float32Array).subarray(k * size, (k + 1) * size),
-    });
+      stepNoise: steps.map((_, k) => (noiseSteps.data as Float32Array).subarray(k * size, (k + 1) * size)),
+    }, { trace });
     values.set('step_index', steps);
-    values.set('x_in_steps', stack(res.xIn));
-    values.set('x0_pred_steps', stack(res.x0));
-    values.set('mel_out', toMelLayout(res.x, cond.shape[0]!, cfg.mels, cond.shape[2]!));
+    values.set('x_in_steps', stack(trace.xIn));
+    values.set('x0_pred_steps', stack(trace.x0));
+    values.set('mel_out', toMelLayout(x, B, cfg.mels, T));
     return compareAll(c, values);
   },
 };
 
 // ---------------------------------------------------------------- distillation
 
-export const distillationRunner: CaseRunner = {
+const distillationRunner: CaseRunner = {
   name: 'distillation',
   matches: (c) => c.metadata.module === 'modules.ProDiff.model.ProDiff.GaussianDiffusion.forward(infer=False)',
   async run(c) {
@@ -326,7 +330,7 @@ function silTableFor(g: Graph, hp: Hparams, vocabSize: number): Tensor {
   return g.constant({ dtype: 'float32', shape: [vocabSize], values: silenceTable(vocabSize, ids) }, 'sil_table');
 }
 
-export const lossesRunner: CaseRunner = {
+const lossesRunner: CaseRunner = {
   name: 'losses',
   matches: (c) => (c.metadata.module ?? '').startsWith('tasks.tts.fs2.FastSpeech2Task'),
   async run(c) {
@@ -351,7 +355,7 @@ export const lossesRunner: CaseRunner = {
   },
 };
 
-export const teacherTrainRunner: CaseRunner = {
+const teacherTrainRunner: CaseRunner = {
   name: 'teacher-train',
   matches: (c) => c.metadata.module === 'modules.ProDiff.task.ProDiff_teacher_task.ProDiff_teacher_Task.run_model',
   async run(c) {

@@ -7,7 +7,7 @@ export const WINDOWS: ReadonlyArray<readonly [number, number]> = [
   [4, 4], [3, 4], [4, 3], [3, 3], [2, 3], [3, 2], [2, 2], [1, 2], [2, 1], [1, 1], [0, 1], [1, 0], [0, 0],
 ];
 
-export const PAD_WIDTH = 4;
+const PAD_WIDTH = 4;
 
 /** The context key of letter i of a padded word for window w. */
 export function contextKey(padded: string, i: number, w: readonly [number, number]): string {

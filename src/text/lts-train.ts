@@ -6,7 +6,7 @@ import { cmuDict } from './cmudict.js';
 import { WINDOWS, contextKey, labelsToPhones, padWord, predictLabels, serialize, type LtsTables } from './lts-core.js';
 
 /** FNV-1a hash: word -> 32-bit unsigned. */
-export function fnv1a(s: string): number {
+function fnv1a(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);

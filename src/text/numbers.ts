@@ -12,7 +12,7 @@ const SCALES = [
   'septillion', 'octillion', 'nonillion', 'decillion',
 ];
 /** Longest integer (in digits) read as a cardinal; longer ones are read digit by digit. */
-export const MAX_CARDINAL_DIGITS = SCALES.length * 3;
+const MAX_CARDINAL_DIGITS = SCALES.length * 3;
 
 /** Words for 0..999. */
 function below1000(n: number): string {

@@ -37,10 +37,6 @@ export function isArpabetPhone(p: string): boolean {
   return /^[A-Z]{2}[012]$/.test(p) && VOWEL_SET.has(p.slice(0, 2));
 }
 
-export function isVowel(p: string): boolean {
-  return VOWEL_SET.has(p.replace(/[012]$/, ''));
-}
-
 /** A "silence" token in the official sense: its first character is not a letter. */
 export function isSilenceToken(p: string): boolean {
   return p.length === 0 || !/^\p{L}/u.test(p);

@@ -14,7 +14,8 @@ import { acousticTask, validationItems } from './acoustic-task.js';
 import { CacheDataset, makeBatches } from './data.js';
 import { runTrainingLoop } from './loop.js';
 import { RunDir } from './run.js';
-import { declareTrainInputs, saveModel } from './teacher.js';
+import { declareTrainInputs } from './teacher.js';
+import { saveModel } from '../model/checkpoint.js';
 
 export interface DistillOptions {
   /** Teacher run folder (RUN/model.safetensors) or a model .safetensors file. */

@@ -2,9 +2,8 @@
 // ProDiff's losses, on length-bucketed batches, through the shared training loop (validation,
 // checkpoints, exact resume, JSON-lines log).
 import { Graph, ortTensor, ParamStore, Rng, schedules, Trainer, type ort, type TrainerSpec } from '../engine/index.js';
-import { writeSafetensors } from '../engine/safetensors.js';
-import { vpsdeSchedule, scheduleStateDict, type DiffusionSchedule } from '../model/diffusion.js';
-import { withTiedAliases } from '../model/fastspeech2.js';
+import { vpsdeSchedule, type DiffusionSchedule } from '../model/diffusion.js';
+import { saveModel } from '../model/checkpoint.js';
 import { hparamsToJson, requireHparam, withHparams, type Hparams } from '../model/hparams.js';
 import { lossWeightsFromHparams, silenceIdsFromVocab, silenceTable } from '../model/losses.js';
 import { prodiffConfigFromHparams, teacherTrainingLoss, type ProDiffConfig, type TeacherTrainInputs } from '../model/prodiff.js';
@@ -66,17 +65,6 @@ export function teacherSpec(hp: Hparams, cfg: ProDiffConfig, schedule: Diffusion
 export function diffusionFeeds(rng: Rng, B: number, M: number, T: number, maxIndex: number): Record<string, ort.Tensor> {
   const t = BigInt64Array.from({ length: B }, () => BigInt(rng.int(maxIndex + 1)));
   return { t: ortTensor('int64', t, [B]), noise: ortTensor('float32', rng.normalArray(B * M * T), [B, 1, M, T]) };
-}
-
-/** Writes the trainable parameters (official names, tied alias, schedule buffers) and the hparams. */
-export function saveModel(path: string, params: ParamStore, hp: Record<string, unknown>, schedule: DiffusionSchedule, timescale: number, meta: Record<string, string> = {}): void {
-  const full = withTiedAliases(params.clone());
-  const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
-  for (const [k, v] of full.values) if (!k.startsWith('teacher.')) tensors.set(k, { shape: v.shape, data: v.data });
-  const steps = schedule.steps / timescale;
-  for (const [k, v] of scheduleStateDict(schedule, { timesteps: steps, timescale })) tensors.set(k, v);
-  const modelHp = { ...hp, teacher_steps: schedule.steps, timesteps: steps, timescale };
-  writeSafetensors(path, tensors, { format: 'prodiff', hparams: JSON.stringify(modelHp), teacher_steps: String(schedule.steps), timesteps: String(steps), timescale: String(timescale), ...meta });
 }
 
 export interface TeacherRunOptions {

@@ -15,7 +15,7 @@ export function colourMap(v: number): [number, number, number] {
 }
 
 /** Line colours, one per series (cycled); all saturated enough to stand apart from the greys of the axes. */
-export const SERIES_COLOURS: readonly RGB[] = [
+const SERIES_COLOURS: readonly RGB[] = [
   [31, 100, 200], // blue
   [220, 80, 40], // vermilion
   [20, 150, 90], // green
@@ -124,13 +124,12 @@ const GLYPH_SRC: Record<string, string> = {
 /** Drawn for characters the font lacks. */
 const MISSING = '#####|#...#|#...#|#...#|#...#|#...#|#####';
 
-export const GLYPH_W = 5;
 /** Rows above the baseline (cap height). */
 export const GLYPH_ASCENT = 7;
 /** Rows below the baseline used by descenders. */
-export const GLYPH_DESCENT = 2;
+const GLYPH_DESCENT = 2;
 /** Horizontal advance per character, in font pixels (glyph + 1 column of spacing). */
-export const GLYPH_ADVANCE = 6;
+const GLYPH_ADVANCE = 6;
 
 /** Glyph bitmaps as rows of booleans, parsed once. */
 const GLYPHS = new Map<string, boolean[][]>();
@@ -343,7 +342,7 @@ function expString(v: number, digits: number): string {
 }
 
 /** A compact label for a lone value (up to 4 significant digits). */
-export function formatNumber(v: number): string {
+function formatNumber(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   if (v === 0) return '0';
   const a = Math.abs(v);

@@ -127,7 +127,7 @@ const posInt = (v: number) => Number.isInteger(v) && v > 0;
 const nonNegInt = (v: number) => Number.isInteger(v) && v >= 0;
 
 /** A file name inside the voice directory: no separators, no '..', no absolute paths. */
-export function isPlainFileName(f: string): boolean {
+function isPlainFileName(f: string): boolean {
   return /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(f) && !f.includes('..');
 }
 

@@ -53,7 +53,7 @@ export function readVoiceConfig(dir: string): VoiceConfig {
 }
 
 /** The mel analysis of a voice (the vocoder's input). */
-export function melConfigOf(cfg: VoiceConfig): MelConfig {
+function melConfigOf(cfg: VoiceConfig): MelConfig {
   const a = cfg.audio;
   return { sampleRate: a.sample_rate, nFft: a.n_fft, hop: a.hop_length, winLength: a.win_length, padMode: 'constant', nMels: a.num_mels, fmin: a.fmin, fmax: a.fmax, eps: 1e-6 };
 }

@@ -8,7 +8,7 @@ import { Rng } from '../engine/random.js';
 import { vpsdeSchedule } from '../model/diffusion.js';
 import { parseHparams } from '../model/hparams.js';
 import { buildAdaptorGraph, buildDenoiseStepGraph, buildEncoderGraph, prodiffConfigFromHparams } from '../model/prodiff.js';
-import { saveModel } from '../train/teacher.js';
+import { saveModel } from '../model/checkpoint.js';
 import { generatorGraph } from '../model/vocoder-gan.js';
 import { VOCOS_SMALL, type VocosConfig } from '../model/vocos.js';
 import { PhoneVocab } from '../text/phones.js';

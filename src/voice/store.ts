@@ -45,12 +45,12 @@ export function defaultVoiceName(): string | undefined {
 }
 
 /** Voice names: letters, digits, '_', '-', '.', starting with a letter or digit, no '..'; at most 100 characters. */
-export function isValidVoiceName(name: string): boolean {
+function isValidVoiceName(name: string): boolean {
   return typeof name === 'string' && name.length <= 100 && /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name) && !name.includes('..') && name !== 'default';
 }
 
 /** Whether a --voice argument is meant as a directory path rather than a name. */
-export function looksLikePath(spec: string): boolean {
+function looksLikePath(spec: string): boolean {
   return isAbsolute(spec) || spec.includes('/') || spec.includes('\\') || spec === '.' || spec.startsWith('./') || spec.startsWith('../') || spec === '..' || spec.startsWith('~');
 }
 

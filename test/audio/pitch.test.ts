@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { goldenDir, loadCase, readManifest } from './golden.js';
-import { runAudioCase } from '../../src/audio/parity.js';
+import { runAudioCase } from '../../src/parity/audio.js';
 import { interpolateSinc, minimizeBrent, PitchError, trackPitch } from '../../src/audio/pitch.js';
 import { denormF0, f0Stats, f0ToCoarse, normInterpF0, prodiffPitch } from '../../src/audio/f0.js';
 import type { GoldenCase } from '../../src/parity/types.js';

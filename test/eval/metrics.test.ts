@@ -95,26 +95,3 @@ test('word error rate: Levenshtein over normalised words', () => {
   assert.deepEqual(wordErrors([], ['a', 'b']), { errors: 2, words: 0 });
   assert.deepEqual(wordErrors(['a', 'b', 'c'], ['x', 'a', 'b', 'c']), { errors: 1, words: 3 });
 });
-
-test('DDIM sampler: x_next = alpha_to x0 + sigma_to / sigma_from (x - alpha_from x0); the last x0 is the sample', async () => {
-  const { runDdimSampler } = await import('../../src/model/prodiff.js');
-  const { vpsdeSchedule } = await import('../../src/model/diffusion.js');
-  const schedule = vpsdeSchedule(4);
-  const calls: number[] = [];
-  // A fake step session: x0 = 0.5 x + step.
-  const session = {
-    run: async (feeds: Record<string, { data: unknown }>) => {
-      const x = feeds.x_t!.data as Float32Array;
-      const step = Number((feeds.step!.data as BigInt64Array)[0]);
-      calls.push(step);
-      return { x0_pred: { data: x.map((v) => 0.5 * v + step) }, x_prev: { data: new Float32Array(x.length) } };
-    },
-  };
-  const init = Float32Array.of(1, -2, 3);
-  const r = await runDdimSampler(session as never, schedule, { data: new Float32Array(3 * 2), shape: [1, 2, 3] }, 1, [2, 0], init);
-  assert.deepEqual(calls, [2, 0]);
-  const a = schedule.f32.sqrt_alphas_cumprod, s = schedule.f32.sqrt_one_minus_alphas_cumprod;
-  const x1 = Array.from(init, (v) => { const x0 = 0.5 * v + 2; return a[0]! * x0 + (s[0]! / s[2]!) * (v - a[2]! * x0); });
-  Array.from(r.xIn[1]!).forEach((v, i) => close(v, x1[i]!, 1e-5));
-  Array.from(r.x).forEach((v, i) => close(v, 0.5 * x1[i]!, 1e-5));
-});

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSession, exportOnnx, Graph, ortTensor, Rng } from '../../src/engine/index.js';
-import { samplerSteps, ScheduleTables, scheduleStateDict, vpsdeBetas, vpsdeSchedule } from '../../src/model/diffusion.js';
+import { ScheduleTables, scheduleStateDict, vpsdeBetas, vpsdeSchedule } from '../../src/model/diffusion.js';
+import { samplerSteps } from '../../src/model/sampler.js';
 
 test('vpsde betas: closed form, T = steps + 1, index 0 already noisy', () => {
   const b = vpsdeBetas(4);

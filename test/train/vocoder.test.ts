@@ -10,7 +10,7 @@ import { createSession, ortTensor } from '../../src/engine/index.js';
 import { writeWav } from '../../src/audio/wav.js';
 import { logMel, PRODIFF_MEL } from '../../src/audio/mel.js';
 import { SegmentSampler, WavFolderCorpus } from '../../src/data/vocoder-data.js';
-import { TINY_VOCODER, TINY_VOCODER_TRAIN } from '../tiny.js';
+import { TINY_VOCODER_TRAIN } from '../tiny.js';
 import { trainVocoder, type StepRecord } from '../../src/train/vocoder.js';
 import { run as cli } from '../../src/cli/train-vocoder.js';
 

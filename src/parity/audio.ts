@@ -3,12 +3,12 @@
 // reference under the manifest's machine-readable `tolerance` rules.
 import path from 'node:path';
 import type { StTensor } from '../engine/safetensors.js';
-import type { CaseRunner, GoldenCase, ParityCheck } from '../parity/types.js';
-import { logMel, melFilterbank, PRODIFF_MEL, prodiffEnergy, padForPitch } from './mel.js';
-import { stftMagnitude } from './stft.js';
-import { loadAudio } from './resample.js';
-import { prodiffPitch } from './f0.js';
-import { PitchError, trackPitch } from './pitch.js';
+import { logMel, melFilterbank, PRODIFF_MEL, prodiffEnergy, padForPitch } from '../audio/mel.js';
+import { stftMagnitude } from '../audio/stft.js';
+import { loadAudio } from '../audio/resample.js';
+import { prodiffPitch } from '../audio/f0.js';
+import { PitchError, trackPitch } from '../audio/pitch.js';
+import type { CaseRunner, GoldenCase, ParityCheck } from './types.js';
 
 /** One tolerance rule as in the manifest (see its `tolerance_rule`). */
 export interface ToleranceRule {
@@ -31,7 +31,7 @@ function describe(rule: ToleranceRule): string {
 }
 
 /** Elementwise / agreement comparison of port vs ref under one rule. */
-export function compareWithRule(name: string, port: Num, ref: Num, rule: ToleranceRule): ParityCheck {
+function compareWithRule(name: string, port: Num, ref: Num, rule: ToleranceRule): ParityCheck {
   if (port.length !== ref.length) {
     return { name, maxAbsError: Infinity, tolerance: `length ${ref.length} (got ${port.length})`, pass: false };
   }

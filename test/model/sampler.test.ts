@@ -1,4 +1,5 @@
-// Exact windowed denoising: the denoiser's receptive field as derived (perturbation test), and
+// The host-side sampler: step plans and step-count checks, the DDIM update against its formula,
+// and exact windowed denoising: the denoiser's receptive field as derived (perturbation test), and
 // mels computed chunk by chunk equal to the whole-utterance sampler's (DDPM student and teacher,
 // DDIM), for chunks smaller than the reach, larger, and one chunk.
 import { after, before, test } from 'node:test';
@@ -10,7 +11,8 @@ import { createSession, exportOnnx, Graph, ortTensor, ParamStore, Rng } from '..
 import { Scope } from '../../src/nn/index.js';
 import { denoiser, denoiserReach, type DenoiserConfig } from '../../src/model/denoiser.js';
 import { AcousticModel } from '../../src/model/inference.js';
-import { samplerWindows } from '../../src/model/windowed.js';
+import { vpsdeSchedule } from '../../src/model/diffusion.js';
+import { sample, samplerPlan, samplerWindows, stepCountProblem, supportedStepCounts, type SamplerTrace } from '../../src/model/sampler.js';
 import { loadVoice, makeRandomVoice, TINY_HPARAMS } from '../../src/voice/index.js';
 import { maxAbsDiff } from '../compare.js';
 
@@ -61,6 +63,43 @@ test('denoiser reach: sum of dilations; a perturbed input frame changes exactly 
   for (let c = 0; c < cfg.condChannels; c++) pc[c * T + t0]! += 1;
   const fc = changedFrames(await run(xs, pc));
   assert.ok(fc.length > 0 && fc[0]! >= t0 - R && fc[fc.length - 1]! <= t0 + R, `cond reach within R: ${fc[0]}..${fc[fc.length - 1]}`);
+});
+
+test("step plans: the model's own count runs its sampler, other divisors of N run DDIM, the rest are refused", () => {
+  const student = { teacherSteps: 4, numSteps: 2, timescale: 2 };
+  assert.deepEqual(samplerPlan(student), { steps: [2, 0], sampler: 'ddpm' });
+  assert.deepEqual(samplerPlan(student, 2), { steps: [2, 0], sampler: 'ddpm' });
+  assert.deepEqual(samplerPlan(student, 4), { steps: [3, 2, 1, 0], sampler: 'ddim' });
+  assert.deepEqual(samplerPlan(student, 1), { steps: [0], sampler: 'ddim' });
+  assert.deepEqual(samplerPlan({ ...student, sampler: 'ddim' }), { steps: [2, 0], sampler: 'ddim' });
+  assert.throws(() => samplerPlan(student, 3), /steps 3: the schedule has 4 teacher steps, so steps must be one of 1, 2, 4/);
+  assert.deepEqual(supportedStepCounts(8), [1, 2, 4, 8]);
+  for (const bad of [0, -2, 2.5, 3, NaN, '2']) assert.match(stepCountProblem(4, bad) ?? '', /must be one of 1, 2, 4/, String(bad));
+  assert.equal(stepCountProblem(4, 4), undefined);
+});
+
+test('DDIM: x_next = alpha_to x0 + sigma_to / sigma_from (x - alpha_from x0); the last x0 is the sample', async () => {
+  const schedule = vpsdeSchedule(4);
+  const calls: number[] = [];
+  // A fake step session: x0 = 0.5 x + step.
+  const session = {
+    run: async (feeds: Record<string, { data: unknown }>) => {
+      const x = feeds.x_t!.data as Float32Array;
+      const step = Number((feeds.step!.data as BigInt64Array)[0]);
+      calls.push(step);
+      return { x0_pred: { data: x.map((v) => 0.5 * v + step) }, x_prev: { data: new Float32Array(x.length) } };
+    },
+  };
+  const init = Float32Array.of(1, -2, 3);
+  const trace: SamplerTrace = { xIn: [], x0: [] };
+  const x = await sample(session as never, schedule, { cond: new Float32Array(2 * 3), condChannels: 2, mels: 1, frames: 3, steps: [2, 0], sampler: 'ddim', init, stepNoise: [] }, { trace });
+  assert.deepEqual(calls, [2, 0]);
+  const a = schedule.f32.sqrt_alphas_cumprod, s = schedule.f32.sqrt_one_minus_alphas_cumprod;
+  const x1 = Array.from(init, (v) => { const x0 = 0.5 * v + 2; return a[0]! * x0 + (s[0]! / s[2]!) * (v - a[2]! * x0); });
+  assert.equal(trace.xIn.length, 2);
+  Array.from(trace.xIn[1]!).forEach((v, i) => assert.ok(Math.abs(v - x1[i]!) <= 1e-5, `${v} vs ${x1[i]}`));
+  Array.from(x).forEach((v, i) => assert.ok(Math.abs(v - 0.5 * x1[i]!) <= 1e-5, `${v} vs ${0.5 * x1[i]!}`));
+  await assert.rejects(sample(session as never, schedule, { cond: new Float32Array(6), condChannels: 2, mels: 1, frames: 3, steps: [0], sampler: 'ddim', init, stepNoise: [] }, { range: [0, 2] }), /needs the denoiser reach/);
 });
 
 test('sampler windows shrink by the reach per step, clipped to the utterance', () => {

@@ -1,0 +1,40 @@
+// Every voice shipped under voices/ loads and speaks a short sentence: audio as long as its mel
+// frames, finite, at a speaking level (neither silent nor clipped).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ProDiffTTS } from '../../src/api/tts.js';
+import { bundledVoicesDir } from '../../src/voice/store.js';
+
+const dir = bundledVoicesDir();
+const voices = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'voice.json'))).map((e) => e.name);
+
+test('voices/ holds the default voice', () => {
+  assert.ok(voices.length >= 1, `no voice package under ${dir}`);
+  assert.ok(voices.includes(readFileSync(join(dir, 'default'), 'utf-8').trim()), `voices/default names none of ${voices.join(', ')}`);
+});
+
+for (const name of voices) {
+  test(`bundled voice ${name}: loads and speaks a short sentence`, async () => {
+    const tts = await ProDiffTTS.load({ dir: join(dir, name) }, { threads: 1 });
+    const text = 'The quick brown fox jumps over the lazy dog.';
+    const r = await tts.synthesize(text);
+    const hop = tts.voice.config.audio.hop_length;
+    assert.equal(r.sampleRate, tts.voice.config.audio.sample_rate);
+    assert.ok(r.frames > 0 && r.audio.length >= r.frames * hop, `${r.frames} frames, ${r.audio.length} samples`);
+    const seconds = r.audio.length / r.sampleRate;
+    // About 2.5 s when spoken; a model that collapsed its durations or never stops is far off.
+    assert.ok(seconds > 1 && seconds < 8, `${seconds.toFixed(2)} s for "${text}"`);
+    let peak = 0, energy = 0;
+    for (const v of r.audio) {
+      assert.ok(Number.isFinite(v), 'non-finite sample');
+      peak = Math.max(peak, Math.abs(v));
+      energy += v * v;
+    }
+    const rmsDb = 10 * Math.log10(energy / r.audio.length);
+    assert.ok(peak <= 1, `peak ${peak} clips`);
+    assert.ok(rmsDb > -40 && rmsDb < -6, `RMS level ${rmsDb.toFixed(1)} dBFS`);
+    assert.ok(r.words.map((w) => w.word.toLowerCase()).join(' ').includes('quick brown fox'), JSON.stringify(r.words.map((w) => w.word)));
+  });
+}
