@@ -46,9 +46,9 @@ for (const g of Object.values(graphs)) params.initialize(g, rng);
 // Output projections start at zero in the reference; give them small values so the timing is realistic.
 params.set('denoise_fn.output_projection.weight', [80, 256, 1], rng.normalArray(80 * 256, 0.02));
 const sessions = {
-  encoder: await sessionFor(graphs.encoder, params, threads),
-  adaptor: await sessionFor(graphs.adaptor, params, threads),
-  denoiser: await sessionFor(graphs.denoiser, params, threads),
+  encoder: await sessionFor(graphs.encoder, params, { threads }),
+  adaptor: await sessionFor(graphs.adaptor, params, { threads }),
+  denoiser: await sessionFor(graphs.denoiser, params, { threads }),
 };
 
 const tokens = ortTensor('int64', Array.from({ length: L }, (_, i) => 3 + (i % 70)), [1, L]);

@@ -6,6 +6,7 @@
 //
 // One set of ONNX Runtime sessions per instance, reused by every call; calls on one instance are
 // serialised sentence by sentence, so concurrent calls are safe (and interleave fairly).
+import { parseDevice, type Device } from '../engine/index.js';
 import { AcousticModel } from '../model/inference.js';
 import { stepCountProblem } from '../model/sampler.js';
 import { Serial } from '../util/serial.js';
@@ -32,9 +33,19 @@ export class TTSInputError extends Error {
   }
 }
 
+/** How the model's sessions are placed: threads and device, only those given. */
+type SessionPlacement = { threads?: number; device?: Device };
+
+function placement(o: LoadOptions): SessionPlacement {
+  if (o.device !== undefined) parseDevice(o.device, 'ProDiffTTS.load: device');
+  return { ...(o.threads ? { threads: o.threads } : {}), ...(o.device ? { device: o.device } : {}) };
+}
+
 export interface LoadOptions extends ResolveOptions {
   /** ORT intra-op threads per session (default: ORT's choice). */
   threads?: number;
+  /** Where the model runs: 'cpu' or 'cuda' (ORT's CUDA provider, when installed); default: the program's default device. */
+  device?: Device;
   /** Vocoder type or instance to use instead of the voice's own. */
   vocoder?: string | Vocoder;
 }
@@ -204,7 +215,7 @@ export class ProDiffTTS {
     readonly voice: LoadedVoice,
     private readonly acoustic: AcousticModel,
     private readonly defaultVocoder: Vocoder,
-    private readonly threads: number | undefined,
+    private readonly session: SessionPlacement,
   ) {
     this.vocoders.set(defaultVocoder.name, Promise.resolve(defaultVocoder));
   }
@@ -217,21 +228,21 @@ export class ProDiffTTS {
     const v = voice !== undefined && typeof voice === 'object' && 'config' in voice ? voice : loadVoice(voice, o);
     let acoustic: AcousticModel;
     try {
-      acoustic = await AcousticModel.create(v.model.cfg, v.model.params, { ...v.model.options, ...(o.threads ? { threads: o.threads } : {}) });
+      acoustic = await AcousticModel.create(v.model.cfg, v.model.params, { ...v.model.options, ...placement(o) });
     } catch (e) {
       throw new VoiceError(v.model.file, `the weights do not fit the model voice.json describes: ${(e as Error).message}`);
     }
-    const vocoder = typeof o.vocoder === 'object' ? o.vocoder : await ProDiffTTS.makeVocoder(v, o.vocoder ?? v.config.vocoder.type, o.threads);
+    const vocoder = typeof o.vocoder === 'object' ? o.vocoder : await ProDiffTTS.makeVocoder(v, o.vocoder ?? v.config.vocoder.type, placement(o));
     ProDiffTTS.checkVocoder(v, vocoder);
     textToSentences('Warm up.', { vocab: v.vocab }); // loads the dictionary now, not on the first call
-    return new ProDiffTTS(v, acoustic, vocoder, o.threads);
+    return new ProDiffTTS(v, acoustic, vocoder, placement(o));
   }
 
-  private static async makeVocoder(v: LoadedVoice, type: string, threads?: number): Promise<Vocoder> {
+  private static async makeVocoder(v: LoadedVoice, type: string, session: SessionPlacement): Promise<Vocoder> {
     const own = v.config.vocoder;
     const ctx = {
       mel: v.mel,
-      ...(threads ? { threads } : {}),
+      ...session,
       ...(type === own.type && own.file ? { file: `${v.dir}/${own.file}` } : {}),
       ...(type === own.type ? { options: { ...(own.iterations !== undefined ? { iterations: own.iterations } : {}), ...(own.config ? { config: own.config } : {}) } } : {}),
     };
@@ -269,7 +280,7 @@ export class ProDiffTTS {
     }
     let p = this.vocoders.get(v);
     if (!p) {
-      p = ProDiffTTS.makeVocoder(this.voice, v, this.threads).then((voc) => {
+      p = ProDiffTTS.makeVocoder(this.voice, v, this.session).then((voc) => {
         ProDiffTTS.checkVocoder(this.voice, voc);
         return voc;
       });

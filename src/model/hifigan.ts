@@ -274,7 +274,7 @@ export class HifiganVocoder extends SessionVocoder {
     if (hop !== ctx.mel.hop) throw new Error(`${source}: the vocoder makes ${hop} samples per frame, the voice's hop is ${ctx.mel.hop}`);
     const g = hifiganGraph(cfg);
     params.checkAgainst(g, source);
-    const session = await createSession(exportOnnx(g, { values: (n) => params.get(n).data }), { threads: ctx.threads ?? 2 });
+    const session = await createSession(exportOnnx(g, { values: (n) => params.get(n).data }), { threads: ctx.threads ?? 2, ...(ctx.device ? { device: ctx.device } : {}) });
     return new HifiganVocoder(session, cfg, ctx.mel.sampleRate, hop, cfg.melLog === 'log10' ? 1 : Math.LN10);
   }
 

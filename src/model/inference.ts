@@ -1,7 +1,7 @@
 // Inference: phone ids -> log-mel (+ durations), as three forward-only ONNX graphs driven from
 // the host: encoder + duration predictor, host length regulation, frame adaptor (pitch/energy),
 // then the sampler's denoiser steps.
-import { exportOnnx, ortTensor, type Graph, type ort, type ParamStore } from '../engine/index.js';
+import { exportOnnx, ortTensor, type Device, type Graph, type ort, type ParamStore } from '../engine/index.js';
 import { vpsdeSchedule, type DiffusionSchedule } from './diffusion.js';
 import { lengthRegulator } from './fastspeech2.js';
 import { denoiserReach } from './denoiser.js';
@@ -16,6 +16,8 @@ export interface AcousticModelOptions {
   /** 1 for a teacher, 2^k for a student. */
   timescale: number;
   threads?: number;
+  /** Where the sessions run (default: the program's default device, normally 'cpu'). */
+  device?: Device;
   /**
    * 'ddpm' (default): the DDPM posterior sampler the model was trained for. 'ddim': deterministic
    * DDIM over the same step indices (the naive fewer-steps baseline when a teacher is given
@@ -88,10 +90,11 @@ export class AcousticModel {
     if (o.numSteps * o.timescale !== o.teacherSteps) throw new Error(`a model of ${o.numSteps} steps at time scale ${o.timescale} does not cover ${o.teacherSteps} teacher steps`);
     const schedule = vpsdeSchedule(o.teacherSteps);
     const graphs = { encoder: buildEncoderGraph(cfg), adaptor: buildAdaptorGraph(cfg, { controls: true }), denoiser: buildDenoiseStepGraph(cfg, schedule) };
+    const session = { ...(o.threads ? { threads: o.threads } : {}), ...(o.device ? { device: o.device } : {}) };
     const sessions = {
-      encoder: await sessionFor(graphs.encoder, params, o.threads),
-      adaptor: await sessionFor(graphs.adaptor, params, o.threads),
-      denoiser: await sessionFor(graphs.denoiser, params, o.threads),
+      encoder: await sessionFor(graphs.encoder, params, session),
+      adaptor: await sessionFor(graphs.adaptor, params, session),
+      denoiser: await sessionFor(graphs.denoiser, params, session),
     };
     return new AcousticModel(cfg, o, schedule, graphs, sessions, params);
   }

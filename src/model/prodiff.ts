@@ -2,7 +2,7 @@
 // WaveNet denoiser. Graph builders for inference (encoder/durations, frame adaptor, one denoiser
 // step), for teacher training and for progressive distillation. The host-side sampler loop is in
 // sampler.ts.
-import { createSession, exportOnnx, Graph, op, type ort, type ParamStore, type Tensor } from '../engine/index.js';
+import { createSession, exportOnnx, Graph, op, type ort, type ParamStore, type SessionOptions, type Tensor } from '../engine/index.js';
 import { Scope } from '../nn/index.js';
 import { denoiser, denoiserConfigFromHparams, type DenoiserConfig } from './denoiser.js';
 import { parseHparams, type Hparams } from './hparams.js';
@@ -237,7 +237,7 @@ export function distillationLoss(root: Scope, cfg: ProDiffConfig, schedule: Diff
 }
 
 /** Builds a session for a graph with parameter values from a store. */
-export async function sessionFor(g: Graph, params: ParamStore, threads?: number): Promise<ort.InferenceSession> {
+export async function sessionFor(g: Graph, params: ParamStore, session: SessionOptions = {}): Promise<ort.InferenceSession> {
   params.checkAgainst(g, g.name);
-  return createSession(exportOnnx(g, { values: (n) => params.get(n).data }), threads ? { threads } : {});
+  return createSession(exportOnnx(g, { values: (n) => params.get(n).data }), session);
 }

@@ -3,7 +3,7 @@
 // `vocoder.type` or overridden per call.
 import { melToLinear, griffinLim, GRIFFIN_LIM_DEFAULTS } from '../audio/griffinlim.js';
 import { PRODIFF_MEL, type MelConfig } from '../audio/mel.js';
-import { ortTensor, type ort } from '../engine/index.js';
+import { ortTensor, type Device, type ort } from '../engine/index.js';
 import { Serial } from '../util/serial.js';
 
 export interface Vocoder {
@@ -36,6 +36,7 @@ export interface VocoderContext {
   /** The voice's `vocoder` section (iterations, config). */
   options?: { iterations?: number; config?: Record<string, unknown> };
   threads?: number;
+  device?: Device;
 }
 
 export type VocoderFactory = (ctx: VocoderContext) => Promise<Vocoder>;

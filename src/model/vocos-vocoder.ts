@@ -20,7 +20,7 @@ export class VocosVocoder extends SessionVocoder {
     const params = ParamStore.fromSafetensors(ctx.file);
     const g = generatorGraph(cfg);
     params.checkAgainst(g, ctx.file);
-    const session = await createSession(exportOnnx(g, { values: (n) => params.get(n).data }), { threads: ctx.threads ?? 2 });
+    const session = await createSession(exportOnnx(g, { values: (n) => params.get(n).data }), { threads: ctx.threads ?? 2, ...(ctx.device ? { device: ctx.device } : {}) });
     return new VocosVocoder(session, cfg, ctx.mel.sampleRate, ctx.mel.hop);
   }
 }
