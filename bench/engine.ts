@@ -111,10 +111,13 @@ const result: Record<string, unknown> = {
 };
 
 if (!a['no-torch']) {
-  const torch = runTorchBench('torch_diffnet.py', ['--batch', String(B), '--frames', String(T), '--channels', String(cfg.residualChannels), '--layers', String(cfg.residualLayers),
-    '--cond', String(cfg.condChannels), '--mels', String(cfg.mels), '--dilation-cycle', String(cfg.dilationCycle), '--threads', String(threads), '--steps', String(steps)])?.pop() as
-    | { train_step_ms: number; forward_ms: number; train_step_min_ms?: number; forward_min_ms?: number; engine: string; params: number }
+  const torchLines = runTorchBench('torch_diffnet.py', ['--batch', String(B), '--frames', String(T), '--channels', String(cfg.residualChannels), '--layers', String(cfg.residualLayers),
+    '--cond', String(cfg.condChannels), '--mels', String(cfg.mels), '--dilation-cycle', String(cfg.dilationCycle), '--threads', String(threads), '--steps', String(steps), ...(a.profile ? ['--profile'] : [])]);
+  const torch = torchLines?.find((l) => 'train_step_ms' in l) as
+    | { train_step_ms: number; forward_ms: number; train_step_min_ms: number; forward_min_ms: number; engine: string; params: number }
     | undefined;
+  const torchOps = torchLines?.find((l) => 'profile' in l)?.profile as { phase: string; op: string; ms: number }[] | undefined;
+  if (torchOps) result.torch_profile = { phases_ms: phaseTotals(torchOps.map((r) => ({ ...r, phase: r.phase as Phase, nodes: 0 }))), ops: torchOps };
   if (torch) {
     result.torch_engine = torch.engine;
     result.torch_params = torch.params;
@@ -124,6 +127,8 @@ if (!a['no-torch']) {
     result.torch_forward_min_ms = torch.forward_min_ms;
     result.train_step_ratio = +(trainMs / torch.train_step_ms).toFixed(3);
     result.forward_ratio = +(fwdMs / torch.forward_ms).toFixed(3);
+    result.train_step_min_ratio = +(train.min / torch.train_step_min_ms).toFixed(3);
+    result.forward_min_ratio = +(forward.min / torch.forward_min_ms).toFixed(3);
   }
 }
 result.load_avg = +Math.max(loadBefore, loadavg()[0]!).toFixed(2);
@@ -138,13 +143,18 @@ const lines = [
   `prodiff engine: train step ${trainMs.toFixed(2)} ms (min ${train.min.toFixed(2)}), forward ${fwdMs.toFixed(2)} ms (min ${forward.min.toFixed(2)}); median of ${steps} after 2 warm-up runs; load ${result.load_avg}`,
 ];
 if (result.torch_train_step_ms !== undefined) {
-  lines.push(`pytorch:        train step ${result.torch_train_step_ms} ms, forward ${result.torch_forward_ms} ms`);
-  lines.push(`ratio (engine / pytorch): train step ${result.train_step_ratio}x, forward ${result.forward_ratio}x`);
+  lines.push(`pytorch:        train step ${result.torch_train_step_ms} ms (min ${result.torch_train_step_min_ms}), forward ${result.torch_forward_ms} ms (min ${result.torch_forward_min_ms})`);
+  lines.push(`ratio (engine / pytorch), medians: train step ${result.train_step_ratio}x, forward ${result.forward_ratio}x; minima: ${result.train_step_min_ratio}x, ${result.forward_min_ratio}x`);
 }
 if (trainProfile) {
   const p = result.profile as { phases_ms: Record<string, number>; ops: { phase: string; op: string; ms: number; nodes: number }[] };
   lines.push(`train-step kernel ms by phase (per-node minima): ${Object.entries(p.phases_ms).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
   for (const r of p.ops.slice(0, 20)) lines.push(`  ${r.phase.padEnd(16)} ${r.op.padEnd(22)} ${r.ms.toFixed(2).padStart(8)} ms  ${String(r.nodes).padStart(4)} nodes`);
+}
+if (result.torch_profile) {
+  const p = result.torch_profile as { phases_ms: Record<string, number>; ops: { phase: string; op: string; ms: number }[] };
+  lines.push(`pytorch train-step self CPU ms by phase (torch.autograd.profiler, per-op minima): ${Object.entries(p.phases_ms).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
+  for (const r of p.ops.slice(0, 12)) lines.push(`  ${r.phase.padEnd(16)} ${r.op.padEnd(34)} ${r.ms.toFixed(2).padStart(8)} ms`);
 }
 process.stdout.write(`${lines.join('\n')}\n`);
 if (a.json) process.stdout.write(`${JSON.stringify(result)}\n`);

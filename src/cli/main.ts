@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // prodiff command-line entry: a table of sub-commands, each in its own module.
 import { parseDevice, probeDevice, setDefaultDevice } from '../engine/device.js';
+import { needsAllocatorSettings, rerunWithAllocatorSettings } from './allocator.js';
 import { commands } from './commands.js';
+
+/** Commands that run training steps (see allocator.ts). */
+const TRAINING_COMMANDS = new Set(['train', 'distill', 'train-vocoder']);
 
 /**
  * Takes the global `--device cpu|cuda` (anywhere on the line, or $PRODIFF_DEVICE) out of the
@@ -39,6 +43,7 @@ async function main(args: string[]): Promise<number> {
     return name ? 0 : 1;
   }
   const command = commands[name];
+  if (command && TRAINING_COMMANDS.has(name) && needsAllocatorSettings()) return rerunWithAllocatorSettings();
   if (!command) {
     process.stderr.write(`prodiff: unknown command '${name}'\n`);
     printUsage();
