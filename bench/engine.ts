@@ -2,7 +2,7 @@
 // denoiser, beside bench/torch_diffnet.py (same network, defaults and flags) when
 // PyTorch is importable. Usage: npm run bench:engine -- [--batch 8] [--frames 200] [--channels 128]
 //   [--layers 8] [--cond 128] [--mels 80] [--dilation-cycle 4] [--threads 2] [--steps 8]
-//   [--profile PREFIX] [--json] [--no-torch]
+//   [--profile PREFIX] [--json] [--no-torch] [--malloc-defaults]
 // Each side times `--steps` runs after 2 warm-up runs and reports min and median; the JSON also
 // carries the 1-minute load average (ratios only mean something on a quiet machine). With
 // --profile, ORT's per-node profiler traces the runs and a table of kernel time per phase and op
@@ -12,6 +12,7 @@ import { loadavg } from 'node:os';
 import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { runTorchBench, timeRuns } from './common.js';
+import { needsAllocatorSettings, rerunWithAllocatorSettings } from '../src/cli/allocator.js';
 import { phaseTotals, summarizeProfile, type Phase } from './profile.js';
 import { createSession, exportOnnx, Graph, op, ortTensor, ParamStore, Rng, schedules, Trainer, type TrainerSpec } from '../src/engine/index.js';
 import { denoiser, type DenoiserConfig } from '../src/model/denoiser.js';
@@ -31,8 +32,12 @@ const { values: a } = parseArgs({
     profile: { type: 'string' },
     json: { type: 'boolean', default: false },
     'no-torch': { type: 'boolean', default: false },
+    'malloc-defaults': { type: 'boolean', default: false },
   },
 });
+// Timed as `prodiff train` runs: with the allocator settings of src/cli/allocator.ts (unless
+// --malloc-defaults), so the benchmark re-runs itself once with them.
+if (!a['malloc-defaults'] && needsAllocatorSettings()) process.exit(await rerunWithAllocatorSettings());
 const n = (k: keyof typeof a) => Number(a[k]);
 const B = n('batch');
 const T = n('frames');
@@ -102,6 +107,7 @@ const result: Record<string, unknown> = {
   engine: 'prodiff engine on onnxruntime-node 1.30',
   threads, batch: B, frames: T, channels: cfg.residualChannels, layers: cfg.residualLayers, cond: cfg.condChannels, dilation_cycle: cfg.dilationCycle,
   params: nParams,
+  malloc_settings: !needsAllocatorSettings(),
   repetitions: steps,
   warmup: 2,
   train_step_ms: +trainMs.toFixed(2),
