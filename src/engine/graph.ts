@@ -2,11 +2,8 @@
 // constants. Ops are registered in `registry.ts` with their shape inference and gradient rule;
 // the functions in `ops/` create nodes through `Graph.addNode`.
 import { allStatic, canonicalDim, dimTerms, type Dim, type Shape, shapeStr } from './dims.js';
+import type { DType } from './dtypes.js';
 import { getOp } from './registry.js';
-
-export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool' | 'uint8';
-
-export const isFloat = (d: DType): boolean => d === 'float32' || d === 'float64';
 
 export type AttrValue = number | number[] | string | { float: number } | { floats: number[] } | ConstData;
 

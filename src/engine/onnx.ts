@@ -1,8 +1,8 @@
 // Serialises a Graph to an ONNX ModelProto (opset 18).
 import type { Dim, Shape } from './dims.js';
-import type { AttrValue, ConstData, DType, Graph, Node, Tensor } from './graph.js';
+import { DTYPE_BYTES, DTYPE_TO_ONNX, type DType } from './dtypes.js';
+import type { AttrValue, ConstData, Graph, Node, Tensor } from './graph.js';
 import { AttrType, ModelProto } from './onnx-proto.js';
-import { DTYPE_TO_ONNX } from './ops/elementwise.js';
 
 export const OPSET = 18;
 const IR_VERSION = 8;
@@ -33,7 +33,7 @@ function tensorProto(name: string, data: ConstData): Record<string, unknown> {
     case 'int32': raw = bytesOf(Int32Array.from(v as ArrayLike<number>)); break;
     case 'bool': case 'uint8': raw = Uint8Array.from(v as ArrayLike<number>); break;
   }
-  const expectBytes = n * ({ float32: 4, float64: 8, int64: 8, int32: 4, bool: 1, uint8: 1 } as const)[data.dtype];
+  const expectBytes = n * DTYPE_BYTES[data.dtype];
   if (raw.byteLength !== expectBytes) throw new Error(`constant ${name}: ${raw.byteLength} bytes for shape [${data.shape}] ${data.dtype}`);
   return { name, dims: data.shape, dataType: DTYPE_TO_ONNX[data.dtype], rawData: raw };
 }

@@ -1,6 +1,7 @@
 // The op registry: for each ONNX op type, its shape/dtype inference and its reverse-mode rule.
 import type { Shape } from './dims.js';
-import type { AttrValue, DType, Node, Tensor } from './graph.js';
+import type { DType } from './dtypes.js';
+import type { AttrValue, Node, Tensor } from './graph.js';
 
 export interface OutputType {
   dtype: DType;

@@ -1,6 +1,7 @@
 // Element-wise ops (numpy broadcasting) and their gradient rules.
 import { broadcastReduceAxes, broadcastShapes, dimEq, type Shape } from '../dims.js';
-import type { DType, Tensor } from '../graph.js';
+import { DTYPE_TO_ONNX, ONNX_TO_DTYPE, type DType } from '../dtypes.js';
+import type { Tensor } from '../graph.js';
 import { defineOp, type OpDef } from '../registry.js';
 import { reduceSum } from './reduce.js';
 import { reshape } from './shape.js';
@@ -190,9 +191,6 @@ defineOp('ScaleGradient', {
   infer: sameAsInput,
   grad: (n, [g]) => [mul(g!, floatAttr(n.attrs, 'scale', 1))],
 });
-
-export const DTYPE_TO_ONNX: Record<DType, number> = { float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float64: 11 };
-export const ONNX_TO_DTYPE: Record<number, DType> = { 1: 'float32', 2: 'uint8', 6: 'int32', 7: 'int64', 9: 'bool', 11: 'float64' };
 
 // ---- builder functions ----
 function bin(op: string, a: TLike, b: TLike): Tensor {

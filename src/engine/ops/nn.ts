@@ -1,8 +1,9 @@
 // Neural-network ops: MatMul, Gemm, Conv, ConvTranspose, pooling, softmax, layer norm, dropout.
 import { broadcastShapes, dimAdd, dimEq, dimMul, dimProduct, normAxis, type Dim, type Shape } from '../dims.js';
+import { DTYPE_TO_ONNX } from '../dtypes.js';
 import type { Tensor } from '../graph.js';
 import { defineOp, type OpDef } from '../registry.js';
-import { cast, div, DTYPE_TO_ONNX, exp, mul, sub, sum, unbroadcast } from './elementwise.js';
+import { cast, div, exp, mul, sub, sum, unbroadcast } from './elementwise.js';
 import { reduceMean, reduceSum } from './reduce.js';
 import { concat, flip, full, padAxis, reshape, slice, sliceAxis, transpose, unsqueeze } from './shape.js';
 import { emit, emitN, floatAttr, intAttr, intsAttr, requireFloat, sameDType } from './util.js';

@@ -1,7 +1,8 @@
 // Shape and indexing ops: Reshape, Transpose, (Un)Squeeze, Concat, Split, Slice, Pad, Expand,
 // Gather, GatherElements, scatters, Shape, ConstantOfShape.
 import { broadcastShapes, dimAdd, dimDiv, dimEq, dimProduct, normAxis, shapeStr, type Dim, type Shape } from '../dims.js';
-import { shapeValueOf, type ConstData, type DType, type Tensor } from '../graph.js';
+import type { DType } from '../dtypes.js';
+import { shapeValueOf, type ConstData, type Tensor } from '../graph.js';
 import { defineOp } from '../registry.js';
 import { unbroadcast } from './elementwise.js';
 import { emit, emitN, intAttr, intsAttr } from './util.js';

@@ -1,4 +1,5 @@
-import type { AttrValue, DType, Graph, Tensor } from '../graph.js';
+import type { DType } from '../dtypes.js';
+import type { AttrValue, Graph, Tensor } from '../graph.js';
 
 /** A tensor or a plain number (lifted to a scalar constant of the partner tensor's dtype). */
 export type TLike = Tensor | number;
