@@ -22,6 +22,11 @@ export interface OpDef {
   zeroGrad?: boolean;
   /** Inputs that never carry a gradient (indices, shapes, axes, conditions). */
   nondiffInputs?: number[];
+  /**
+   * Set on pseudo-ops, which exist for autodiff and shape inference only: the standard ONNX op
+   * written in their place. Their attributes are not written (ONNX would not know them).
+   */
+  exportAs?: string;
 }
 
 const ops = new Map<string, OpDef>();

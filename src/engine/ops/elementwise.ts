@@ -185,11 +185,12 @@ defineOp('Cast', {
   },
 });
 
-// Autodiff-only pseudo ops: both serialise as Identity.
-defineOp('StopGradient', { infer: sameAsInput, zeroGrad: true });
+// Autodiff-only pseudo ops: identities in the forward pass.
+defineOp('StopGradient', { infer: sameAsInput, zeroGrad: true, exportAs: 'Identity' });
 defineOp('ScaleGradient', {
   infer: sameAsInput,
   grad: (n, [g]) => [mul(g!, floatAttr(n.attrs, 'scale', 1))],
+  exportAs: 'Identity',
 });
 
 // ---- builder functions ----

@@ -280,6 +280,7 @@ function sliceDyn(x: Tensor, starts: (number | Tensor)[], ends: (number | Tensor
 defineOp('DynSlice', {
   infer: (ins, attrs) => [{ dtype: ins[0]!.dtype, shape: JSON.parse(attrs.outShape as string) as Dim[] }],
   nondiffInputs: [1, 2, 3],
+  exportAs: 'Slice',
 });
 
 // ---- Pad ----
@@ -323,6 +324,7 @@ function retag(y: Tensor, shape: Shape): Tensor {
 defineOp('AssertShape', {
   infer: (ins, attrs) => [{ dtype: ins[0]!.dtype, shape: JSON.parse(attrs.shape as string) as Dim[] }],
   grad: (n, [g]) => [retag(g!, n.inputs[0]!.shape)],
+  exportAs: 'Identity',
 });
 
 /** Constant-mode pad: `pads` as [begin per axis..., end per axis...] (ONNX layout). */
