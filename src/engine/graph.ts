@@ -1,6 +1,6 @@
 // The graph builder: typed tensors with (possibly symbolic) shapes, nodes, inputs, parameters and
-// constants. Ops are registered in `registry.ts` with their shape inference and gradient rule;
-// the functions in `ops/` create nodes through `Graph.addNode`.
+// constants. `Graph.addNode` looks each op's shape inference up in `registry.ts`, which gathers
+// the op definitions of the modules in `ops/`; their builder functions create nodes through it.
 import { allStatic, canonicalDim, dimTerms, type Dim, type Shape, shapeStr } from './dims.js';
 import type { DType } from './dtypes.js';
 import { getOp } from './registry.js';
@@ -240,9 +240,3 @@ export class Graph {
     return t!;
   }
 }
-
-/** The symbolic shape carried by a shape tensor made by `Graph.shapeTensor`, or its constant value. */
-export function shapeValueOf(t: Tensor): Shape | undefined {
-  return t.symbolicValue ?? t.constValue;
-}
-import './ops/index.js';

@@ -2,10 +2,15 @@
 import { broadcastReduceAxes, broadcastShapes, dimEq, type Shape } from '../dims.js';
 import { DTYPE_TO_ONNX, ONNX_TO_DTYPE, type DType } from '../dtypes.js';
 import type { Tensor } from '../graph.js';
-import { defineOp, type OpDef } from '../registry.js';
+import type { OpDef, OpDefs } from '../registry.js';
 import { reduceSum } from './reduce.js';
 import { reshape } from './shape.js';
-import { emit, floatAttr, graphOf, lift, requireFloat, sameDType, type TLike } from './util.js';
+import { emit, floatAttr, graphOf, lift, opDefiner, requireFloat, sameDType, type TLike } from './util.js';
+
+const defs: Record<string, OpDef> = {};
+const defineOp = opDefiner(defs);
+/** The definitions of this module's ops, gathered by the registry. */
+export const elementwiseOps: OpDefs = defs;
 
 /** Sums a broadcast gradient back to `shape` (the shape of the operand it belongs to). */
 export function unbroadcast(g: Tensor, shape: Shape): Tensor {

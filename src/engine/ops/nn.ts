@@ -2,11 +2,16 @@
 import { broadcastShapes, dimAdd, dimEq, dimMul, dimProduct, normAxis, type Dim, type Shape } from '../dims.js';
 import { DTYPE_TO_ONNX } from '../dtypes.js';
 import type { Tensor } from '../graph.js';
-import { defineOp, type OpDef } from '../registry.js';
+import type { OpDef, OpDefs } from '../registry.js';
 import { cast, div, exp, mul, sub, sum, unbroadcast } from './elementwise.js';
 import { reduceMean, reduceSum } from './reduce.js';
 import { concat, flip, full, padAxis, reshape, slice, sliceAxis, transpose, unsqueeze } from './shape.js';
-import { emit, emitN, floatAttr, intAttr, intsAttr, requireFloat, sameDType } from './util.js';
+import { emit, emitN, floatAttr, intAttr, intsAttr, opDefiner, requireFloat, sameDType } from './util.js';
+
+const defs: Record<string, OpDef> = {};
+const defineOp = opDefiner(defs);
+/** The definitions of this module's ops, gathered by the registry. */
+export const nnOps: OpDefs = defs;
 
 const range = (n: number, from = 0): number[] => Array.from({ length: n }, (_, i) => from + i);
 

@@ -2,10 +2,15 @@
 // Gather, GatherElements, scatters, Shape, ConstantOfShape.
 import { broadcastShapes, dimAdd, dimDiv, dimEq, dimProduct, normAxis, shapeStr, type Dim, type Shape } from '../dims.js';
 import type { DType } from '../dtypes.js';
-import { shapeValueOf, type ConstData, type Tensor } from '../graph.js';
-import { defineOp } from '../registry.js';
+import type { ConstData, Tensor } from '../graph.js';
+import type { OpDef, OpDefs } from '../registry.js';
 import { unbroadcast } from './elementwise.js';
-import { emit, emitN, intAttr, intsAttr } from './util.js';
+import { emit, emitN, intAttr, intsAttr, opDefiner } from './util.js';
+
+const defs: Record<string, OpDef> = {};
+const defineOp = opDefiner(defs);
+/** The definitions of this module's ops, gathered by the registry. */
+export const shapeOps: OpDefs = defs;
 
 const INT64_MAX = 2 ** 63 - 1;
 const BIG = 2 ** 62; // anything beyond this means "to the end"
@@ -21,6 +26,11 @@ function intsFrom(parts: (number | Tensor)[], like: Tensor): Tensor {
   if (parts.every((p) => typeof p === 'number')) return like.graph.ints(parts as number[]);
   const pieces = parts.map((p) => (typeof p === 'number' ? like.graph.ints([p]) : p));
   return emit('Concat', pieces, { axis: 0 });
+}
+
+/** The shape a shape tensor holds: symbolic (made by `Graph.shapeTensor`) or constant. */
+function shapeValueOf(t: Tensor): Shape | undefined {
+  return t.symbolicValue ?? t.constValue;
 }
 
 function dimValue(x: Tensor, d: Dim): number | Tensor {
