@@ -116,7 +116,3 @@ export function cumsum(x: Tensor, axis: number, opts: { exclusive?: boolean; rev
   });
 }
 
-/** Mean of `x` where `mask` is 1, over all elements: sum(x*mask)/sum(mask). */
-export function maskedMean(x: Tensor, mask: Tensor): Tensor {
-  return div(reduceSum(mul(x, mask)), reduceSum(expand(mask, x.shape)));
-}

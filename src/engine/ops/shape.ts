@@ -451,6 +451,6 @@ defineOp('ScatterND', { infer: (ins) => [{ dtype: ins[0]!.dtype, shape: ins[0]!.
 defineOp('ScatterElements', { infer: (ins) => [{ dtype: ins[0]!.dtype, shape: ins[0]!.shape }], nondiffInputs: [1] });
 
 /** Returns whether two shapes are provably equal. */
-export function shapesEqual(a: Shape, b: Shape): boolean {
+function shapesEqual(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => dimEq(d, b[i]!));
 }
