@@ -60,7 +60,7 @@ export function floatAttr(attrs: Record<string, AttrValue>, name: string, def: n
  */
 export function opDefiner(defs: Record<string, OpDef>): (type: string, def: OpDef) => void {
   return (type, def) => {
-    if (type in defs) throw new Error(`op ${type} defined twice`);
+    if (Object.hasOwn(defs, type)) throw new Error(`op ${type} defined twice`);
     defs[type] = def;
   };
 }
