@@ -2,7 +2,8 @@
 // scalar loss to the same graph. One rule per op (registry); this walker does the rest: path
 // pruning, accumulation of fan-out (and of tied parameters), and shape checks.
 import { dimEq, shapeStr } from './dims.js';
-import { isFloat, type Graph, type Node, type Tensor } from './graph.js';
+import { isFloat } from './dtypes.js';
+import type { Graph, Node, Tensor } from './graph.js';
 import { getOp } from './registry.js';
 import { emit } from './ops/util.js';
 

@@ -61,7 +61,7 @@ export function canonicalDim(d: Dim): Dim {
   return format(parse(d));
 }
 
-export function isStatic(d: Dim): d is number {
+function isStatic(d: Dim): d is number {
   return typeof d === 'number';
 }
 
@@ -81,11 +81,6 @@ export function dimAdd(a: Dim, b: Dim): Dim {
     if (p.get(k) === 0) p.delete(k);
   }
   return format(p);
-}
-
-export function dimSub(a: Dim, b: Dim): Dim {
-  const q: Poly = new Map([...parse(b)].map(([k, c]) => [k, -c]));
-  return dimAdd(a, format(q));
 }
 
 export function dimMul(a: Dim, b: Dim): Dim {

@@ -1,12 +1,9 @@
 // The graph builder: typed tensors with (possibly symbolic) shapes, nodes, inputs, parameters and
-// constants. Ops are registered in `registry.ts` with their shape inference and gradient rule;
-// the functions in `ops/` create nodes through `Graph.addNode`.
+// constants. `Graph.addNode` looks each op's shape inference up in `registry.ts`, which gathers
+// the op definitions of the modules in `ops/`; their builder functions create nodes through it.
 import { allStatic, canonicalDim, dimTerms, type Dim, type Shape, shapeStr } from './dims.js';
+import type { DType } from './dtypes.js';
 import { getOp } from './registry.js';
-
-export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool' | 'uint8';
-
-export const isFloat = (d: DType): boolean => d === 'float32' || d === 'float64';
 
 export type AttrValue = number | number[] | string | { float: number } | { floats: number[] } | ConstData;
 
@@ -16,9 +13,17 @@ export interface ConstData {
   values: ArrayLike<number> | BigInt64Array;
 }
 
+/** Constants of at most this many elements keep their values on the tensor (`Tensor.constValue`). */
+const KNOWN_VALUE_LIMIT = 4096;
+
 export class Tensor {
-  /** Known values of small integer constants (shape inference reads them). */
+  /**
+   * The values of a small constant (any dtype; int64 as numbers), set by `Graph.constant`: shape
+   * inference reads axes, pads and shapes from it, gradient rules read scalar hyper-parameters.
+   */
   constValue?: number[];
+  /** The shape held by a shape tensor made by `Graph.shapeTensor` (symbolic dims included). */
+  symbolicValue?: Shape;
   /** Set on graph inputs and parameters. */
   kind: 'input' | 'param' | 'const' | 'node' = 'node';
   /** The node that produced this tensor (undefined for inputs, params, consts). */
@@ -141,7 +146,7 @@ export class Graph {
     this.boundParams.set(name, value);
   }
 
-  /** A constant tensor (stored as an initializer). Small integer constants are deduplicated. */
+  /** A constant tensor (stored as an initializer). Small constants are deduplicated. */
   constant(data: ConstData, nameHint = 'const'): Tensor {
     const small = data.values.length <= 16;
     const key = small ? `${data.dtype}|${data.shape}|${Array.from(data.values as ArrayLike<number>, String).join(',')}` : '';
@@ -151,9 +156,7 @@ export class Graph {
     }
     const t = new Tensor(this, this.uniqueName(nameHint), data.dtype, data.shape);
     t.kind = 'const';
-    if ((data.dtype === 'int64' || data.dtype === 'int32') && data.values.length <= 4096) {
-      t.constValue = Array.from(data.values as ArrayLike<number | bigint>, Number);
-    }
+    if (data.values.length <= KNOWN_VALUE_LIMIT) t.constValue = Array.from(data.values as ArrayLike<number | bigint>, Number);
     this.consts.push({ tensor: t, data });
     if (small) this.cache.set(`const:${key}`, t);
     return t;
@@ -232,16 +235,8 @@ export class Graph {
     const parts = shape.map((d) => this.dimTensor(d));
     const [t] = this.addNode('Concat', parts, { axis: 0 });
     // Remember the symbolic value so that Reshape/Expand can infer their output shapes.
-    (t as Tensor & { symbolicValue?: Shape }).symbolicValue = shape;
+    t!.symbolicValue = shape;
     this.cache.set(key, t!);
     return t!;
   }
 }
-
-/** The symbolic shape carried by a shape tensor made by `Graph.shapeTensor`, or its constant value. */
-export function shapeValueOf(t: Tensor): Shape | undefined {
-  const sym = (t as Tensor & { symbolicValue?: Shape }).symbolicValue;
-  if (sym) return sym;
-  return t.constValue;
-}
-import './ops/index.js';

@@ -1,4 +1,5 @@
 export * from './dims.js';
+export * from './dtypes.js';
 export * from './graph.js';
 export * from './registry.js';
 export * from './autodiff.js';

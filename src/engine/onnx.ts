@@ -1,14 +1,12 @@
 // Serialises a Graph to an ONNX ModelProto (opset 18).
 import type { Dim, Shape } from './dims.js';
-import type { AttrValue, ConstData, DType, Graph, Node, Tensor } from './graph.js';
+import { DTYPE_BYTES, DTYPE_TO_ONNX, type DType } from './dtypes.js';
+import type { AttrValue, ConstData, Graph, Node, Tensor } from './graph.js';
 import { AttrType, ModelProto } from './onnx-proto.js';
-import { DTYPE_TO_ONNX } from './ops/elementwise.js';
+import { getOp } from './registry.js';
 
 export const OPSET = 18;
 const IR_VERSION = 8;
-
-/** Pseudo-ops that exist for autodiff and shape inference only. */
-const PSEUDO: Record<string, string> = { StopGradient: 'Identity', ScaleGradient: 'Identity', AssertShape: 'Identity', DynSlice: 'Slice' };
 
 export type ParamBinding = 'input' | 'initializer';
 
@@ -33,7 +31,7 @@ function tensorProto(name: string, data: ConstData): Record<string, unknown> {
     case 'int32': raw = bytesOf(Int32Array.from(v as ArrayLike<number>)); break;
     case 'bool': case 'uint8': raw = Uint8Array.from(v as ArrayLike<number>); break;
   }
-  const expectBytes = n * ({ float32: 4, float64: 8, int64: 8, int32: 4, bool: 1, uint8: 1 } as const)[data.dtype];
+  const expectBytes = n * DTYPE_BYTES[data.dtype];
   if (raw.byteLength !== expectBytes) throw new Error(`constant ${name}: ${raw.byteLength} bytes for shape [${data.shape}] ${data.dtype}`);
   return { name, dims: data.shape, dataType: DTYPE_TO_ONNX[data.dtype], rawData: raw };
 }
@@ -62,16 +60,16 @@ function attrProto(name: string, v: AttrValue): Record<string, unknown> {
 }
 
 function nodeProto(node: Node, name: (t: Tensor) => string): Record<string, unknown> {
-  const pseudo = PSEUDO[node.op];
+  const exportAs = getOp(node.op).exportAs;
   const inputs = node.inputs.map((t) => (t ? name(t) : ''));
   while (inputs.length > 0 && inputs[inputs.length - 1] === '') inputs.pop();
   return {
     name: `n${node.id}_${node.op}`,
-    opType: pseudo ?? node.op,
+    opType: exportAs ?? node.op,
     domain: node.domain,
     input: inputs,
     output: node.outputs.map(name),
-    attribute: pseudo ? [] : Object.entries(node.attrs).map(([k, v]) => attrProto(k, v)),
+    attribute: exportAs ? [] : Object.entries(node.attrs).map(([k, v]) => attrProto(k, v)),
   };
 }
 

@@ -11,8 +11,6 @@ export interface AdamWConfig {
   clipGradNorm?: number;
 }
 
-export const ADAMW_DEFAULTS: AdamWConfig = { betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 };
-
 /** Scalars fed each step, computed in float64 on the host. */
 export interface StepScalars {
   /** Learning rate. */

@@ -76,7 +76,7 @@ export class ParamStore {
   }
 }
 
-export function initialValues(init: Init, shape: number[], rng: Rng): Float32Array {
+function initialValues(init: Init, shape: number[], rng: Rng): Float32Array {
   const n = shape.reduce((a, b) => a * b, 1);
   switch (init.kind) {
     case 'zeros': return new Float32Array(n);

@@ -1,6 +1,13 @@
-// The op registry: for each ONNX op type, its shape/dtype inference and its reverse-mode rule.
+// The op set: for each op type, its shape/dtype inference, its reverse-mode rule and, for the
+// engine's pseudo-ops, the ONNX op it is written as. Each module in ops/ exports the definitions of
+// its ops; this module gathers them into one table, which `Graph.addNode` reads.
 import type { Shape } from './dims.js';
-import type { AttrValue, DType, Node, Tensor } from './graph.js';
+import type { DType } from './dtypes.js';
+import type { AttrValue, Node, Tensor } from './graph.js';
+import { elementwiseOps } from './ops/elementwise.js';
+import { nnOps } from './ops/nn.js';
+import { reductionOps } from './ops/reduce.js';
+import { shapeOps } from './ops/shape.js';
 
 export interface OutputType {
   dtype: DType;
@@ -21,14 +28,28 @@ export interface OpDef {
   zeroGrad?: boolean;
   /** Inputs that never carry a gradient (indices, shapes, axes, conditions). */
   nondiffInputs?: number[];
+  /**
+   * Set on pseudo-ops, which exist for autodiff and shape inference only: the standard ONNX op
+   * written in their place. Their attributes are not written (ONNX would not know them).
+   */
+  exportAs?: string;
 }
 
-const ops = new Map<string, OpDef>();
+/** The definitions of a group of ops, by op type. */
+export type OpDefs = Readonly<Record<string, OpDef>>;
 
-export function defineOp(type: string, def: OpDef): void {
-  if (ops.has(type)) throw new Error(`op ${type} defined twice`);
-  ops.set(type, def);
+function mergeOpDefs(groups: OpDefs[]): Map<string, OpDef> {
+  const all = new Map<string, OpDef>();
+  for (const group of groups) {
+    for (const [type, def] of Object.entries(group)) {
+      if (all.has(type)) throw new Error(`op ${type} defined twice`);
+      all.set(type, def);
+    }
+  }
+  return all;
 }
+
+const ops = mergeOpDefs([elementwiseOps, reductionOps, shapeOps, nnOps]);
 
 export function getOp(type: string): OpDef {
   const def = ops.get(type);

@@ -1,7 +1,7 @@
 // ONNX Runtime sessions over exported graphs, and conversion between typed arrays and ORT tensors.
 import * as ort from 'onnxruntime-node';
 import { executionProviders, getDefaultDevice, probeDevice, type Device } from './device.js';
-import type { DType } from './graph.js';
+import type { DType } from './dtypes.js';
 
 export type TypedArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
 

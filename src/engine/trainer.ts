@@ -57,7 +57,7 @@ const NEW = 'new.';
  * floats (16 MB): a graph output above glibc's largest mmap threshold (32 MB) would get fresh pages
  * from the kernel on every run.
  */
-export const BUCKET_FLOATS = 4 * 1024 * 1024;
+const BUCKET_FLOATS = 4 * 1024 * 1024;
 
 interface BucketMember {
   name: string;
@@ -72,7 +72,7 @@ interface Bucket {
 }
 
 /** Consecutive parameters grouped into buckets of at most `limit` floats (a larger one gets its own). */
-export function planBuckets(params: { name: string; shape: number[] }[], limit = BUCKET_FLOATS): Bucket[] {
+function planBuckets(params: { name: string; shape: number[] }[], limit = BUCKET_FLOATS): Bucket[] {
   const buckets: Bucket[] = [];
   let cur: Bucket | undefined;
   for (const p of params) {

@@ -34,3 +34,11 @@ test('dropout outside training is the identity', () => {
   assert.equal(op.dropout(x, 0.5, { training: false }), x);
   assert.throws(() => op.dropout(x, 1.5, { training: true }), /ratio/);
 });
+
+test('the dropout gradient needs the ratio as a known constant', () => {
+  const g = new Graph();
+  const x = g.input('x', 'float32', [3]);
+  const ratio = g.input('ratio', 'float32', []);
+  const [y] = g.addNode('Dropout', [x, ratio, g.constant({ dtype: 'bool', shape: [], values: [1] })]);
+  assert.throws(() => gradients(op.reduceSum(y!), [x]), /Dropout gradient: the ratio .* must be a scalar constant/);
+});

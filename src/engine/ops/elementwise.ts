@@ -1,10 +1,16 @@
 // Element-wise ops (numpy broadcasting) and their gradient rules.
 import { broadcastReduceAxes, broadcastShapes, dimEq, type Shape } from '../dims.js';
-import type { DType, Tensor } from '../graph.js';
-import { defineOp, type OpDef } from '../registry.js';
+import { DTYPE_TO_ONNX, ONNX_TO_DTYPE, type DType } from '../dtypes.js';
+import type { Tensor } from '../graph.js';
+import type { OpDef, OpDefs } from '../registry.js';
 import { reduceSum } from './reduce.js';
 import { reshape } from './shape.js';
-import { emit, floatAttr, graphOf, lift, requireFloat, sameDType, type TLike } from './util.js';
+import { emit, floatAttr, graphOf, lift, opDefiner, requireFloat, sameDType, type TLike } from './util.js';
+
+const defs: Record<string, OpDef> = {};
+const defineOp = opDefiner(defs);
+/** The definitions of this module's ops, gathered by the registry. */
+export const elementwiseOps: OpDefs = defs;
 
 /** Sums a broadcast gradient back to `shape` (the shape of the operand it belongs to). */
 export function unbroadcast(g: Tensor, shape: Shape): Tensor {
@@ -184,15 +190,13 @@ defineOp('Cast', {
   },
 });
 
-// Autodiff-only pseudo ops: both serialise as Identity.
-defineOp('StopGradient', { infer: sameAsInput, zeroGrad: true });
+// Autodiff-only pseudo ops: identities in the forward pass.
+defineOp('StopGradient', { infer: sameAsInput, zeroGrad: true, exportAs: 'Identity' });
 defineOp('ScaleGradient', {
   infer: sameAsInput,
   grad: (n, [g]) => [mul(g!, floatAttr(n.attrs, 'scale', 1))],
+  exportAs: 'Identity',
 });
-
-export const DTYPE_TO_ONNX: Record<DType, number> = { float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float64: 11 };
-export const ONNX_TO_DTYPE: Record<number, DType> = { 1: 'float32', 2: 'uint8', 6: 'int32', 7: 'int64', 9: 'bool', 11: 'float64' };
 
 // ---- builder functions ----
 function bin(op: string, a: TLike, b: TLike): Tensor {

@@ -1,4 +1,5 @@
-// Every op module registers its ops when imported; this module imports them all.
+// The op builders (`op.add`, `op.conv`, ...), which add nodes to a graph, and each module's op
+// definitions, which the registry gathers.
 export * from './elementwise.js';
 export * from './reduce.js';
 export * from './shape.js';

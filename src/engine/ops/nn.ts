@@ -1,11 +1,17 @@
 // Neural-network ops: MatMul, Gemm, Conv, ConvTranspose, pooling, softmax, layer norm, dropout.
 import { broadcastShapes, dimAdd, dimEq, dimMul, dimProduct, normAxis, type Dim, type Shape } from '../dims.js';
+import { DTYPE_TO_ONNX } from '../dtypes.js';
 import type { Tensor } from '../graph.js';
-import { defineOp, type OpDef } from '../registry.js';
-import { cast, div, DTYPE_TO_ONNX, exp, mul, sub, sum, unbroadcast } from './elementwise.js';
+import type { OpDef, OpDefs } from '../registry.js';
+import { cast, div, exp, mul, sub, sum, unbroadcast } from './elementwise.js';
 import { reduceMean, reduceSum } from './reduce.js';
 import { concat, flip, full, padAxis, reshape, slice, sliceAxis, transpose, unsqueeze } from './shape.js';
-import { emit, emitN, floatAttr, intAttr, intsAttr, requireFloat, sameDType } from './util.js';
+import { emit, emitN, floatAttr, intAttr, intsAttr, opDefiner, requireFloat, sameDType } from './util.js';
+
+const defs: Record<string, OpDef> = {};
+const defineOp = opDefiner(defs);
+/** The definitions of this module's ops, gathered by the registry. */
+export const nnOps: OpDefs = defs;
 
 const range = (n: number, from = 0): number[] => Array.from({ length: n }, (_, i) => from + i);
 
@@ -424,12 +430,19 @@ defineOp('Dropout', {
   infer: (ins) => [{ dtype: ins[0]!.dtype, shape: ins[0]!.shape }, { dtype: 'bool', shape: ins[0]!.shape }],
   nondiffInputs: [1, 2],
   grad: (n, [g]) => {
-    const ratioT = n.inputs[1];
-    const ratio = (ratioT as Tensor & { scalarValue?: number } | null)?.scalarValue ?? 0.5;
+    const ratio = dropoutRatio(n.inputs[1] ?? null);
     const mask = cast(n.outputs[1]!, g!.dtype);
     return [mul(g!, mul(mask, 1 / (1 - ratio))), null, null];
   },
 });
+
+/** The ratio of a Dropout node: ONNX's default 0.5 when absent, else a build-time scalar constant. */
+function dropoutRatio(ratioT: Tensor | null): number {
+  if (!ratioT) return 0.5;
+  const known = ratioT.constValue;
+  if (!known || known.length !== 1) throw new Error(`Dropout gradient: the ratio ${ratioT} must be a scalar constant (Graph.scalar) so that the gradient's scale is known`);
+  return known[0]!;
+}
 
 /**
  * Inverted dropout in training mode (ONNX Dropout with a seed). With `training` false it is the
@@ -439,8 +452,7 @@ export function dropout(x: Tensor, ratio: number, o: { training: boolean; seed?:
   if (!o.training || ratio === 0) return x;
   if (!(ratio > 0 && ratio < 1)) throw new Error(`dropout: ratio ${ratio} must be in [0, 1)`);
   const g = x.graph;
-  const ratioT = g.scalar(ratio, x.dtype) as Tensor & { scalarValue?: number };
-  ratioT.scalarValue = ratio;
+  const ratioT = g.scalar(ratio, x.dtype);
   const attrs: Record<string, number> = {};
   if (o.seed !== undefined) attrs.seed = o.seed;
   return emitN('Dropout', [x, ratioT, g.constant({ dtype: 'bool', shape: [], values: [1] }, 'training_mode')], attrs)[0]!;

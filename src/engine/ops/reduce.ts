@@ -1,10 +1,15 @@
 // Reductions and cumulative sums.
 import { dimProduct, normAxis, type Dim, type Shape } from '../dims.js';
 import type { Tensor } from '../graph.js';
-import { defineOp, type OpDef } from '../registry.js';
+import type { OpDef, OpDefs } from '../registry.js';
 import { cast, div, equal, mul } from './elementwise.js';
 import { expand, reshape } from './shape.js';
-import { emit, intAttr } from './util.js';
+import { emit, intAttr, opDefiner } from './util.js';
+
+const defs: Record<string, OpDef> = {};
+const defineOp = opDefiner(defs);
+/** The definitions of this module's ops, gathered by the registry. */
+export const reductionOps: OpDefs = defs;
 
 function reducedShape(shape: Shape, axes: number[], keep: boolean): Dim[] {
   const out: Dim[] = [];
@@ -109,10 +114,5 @@ export function cumsum(x: Tensor, axis: number, opts: { exclusive?: boolean; rev
     exclusive: opts.exclusive ? 1 : 0,
     reverse: opts.reverse ? 1 : 0,
   });
-}
-
-/** Mean of `x` where `mask` is 1, over all elements: sum(x*mask)/sum(mask). */
-export function maskedMean(x: Tensor, mask: Tensor): Tensor {
-  return div(reduceSum(mul(x, mask)), reduceSum(expand(mask, x.shape)));
 }
 

@@ -1,10 +1,16 @@
 // Shape and indexing ops: Reshape, Transpose, (Un)Squeeze, Concat, Split, Slice, Pad, Expand,
 // Gather, GatherElements, scatters, Shape, ConstantOfShape.
 import { broadcastShapes, dimAdd, dimDiv, dimEq, dimProduct, normAxis, shapeStr, type Dim, type Shape } from '../dims.js';
-import { shapeValueOf, type ConstData, type DType, type Tensor } from '../graph.js';
-import { defineOp } from '../registry.js';
+import type { DType } from '../dtypes.js';
+import type { ConstData, Tensor } from '../graph.js';
+import type { OpDef, OpDefs } from '../registry.js';
 import { unbroadcast } from './elementwise.js';
-import { emit, emitN, intAttr, intsAttr } from './util.js';
+import { emit, emitN, intAttr, intsAttr, opDefiner } from './util.js';
+
+const defs: Record<string, OpDef> = {};
+const defineOp = opDefiner(defs);
+/** The definitions of this module's ops, gathered by the registry. */
+export const shapeOps: OpDefs = defs;
 
 const INT64_MAX = 2 ** 63 - 1;
 const BIG = 2 ** 62; // anything beyond this means "to the end"
@@ -20,6 +26,11 @@ function intsFrom(parts: (number | Tensor)[], like: Tensor): Tensor {
   if (parts.every((p) => typeof p === 'number')) return like.graph.ints(parts as number[]);
   const pieces = parts.map((p) => (typeof p === 'number' ? like.graph.ints([p]) : p));
   return emit('Concat', pieces, { axis: 0 });
+}
+
+/** The shape a shape tensor holds: symbolic (made by `Graph.shapeTensor`) or constant. */
+function shapeValueOf(t: Tensor): Shape | undefined {
+  return t.symbolicValue ?? t.constValue;
 }
 
 function dimValue(x: Tensor, d: Dim): number | Tensor {
@@ -279,6 +290,7 @@ function sliceDyn(x: Tensor, starts: (number | Tensor)[], ends: (number | Tensor
 defineOp('DynSlice', {
   infer: (ins, attrs) => [{ dtype: ins[0]!.dtype, shape: JSON.parse(attrs.outShape as string) as Dim[] }],
   nondiffInputs: [1, 2, 3],
+  exportAs: 'Slice',
 });
 
 // ---- Pad ----
@@ -322,6 +334,7 @@ function retag(y: Tensor, shape: Shape): Tensor {
 defineOp('AssertShape', {
   infer: (ins, attrs) => [{ dtype: ins[0]!.dtype, shape: JSON.parse(attrs.shape as string) as Dim[] }],
   grad: (n, [g]) => [retag(g!, n.inputs[0]!.shape)],
+  exportAs: 'Identity',
 });
 
 /** Constant-mode pad: `pads` as [begin per axis..., end per axis...] (ONNX layout). */
@@ -438,6 +451,6 @@ defineOp('ScatterND', { infer: (ins) => [{ dtype: ins[0]!.dtype, shape: ins[0]!.
 defineOp('ScatterElements', { infer: (ins) => [{ dtype: ins[0]!.dtype, shape: ins[0]!.shape }], nondiffInputs: [1] });
 
 /** Returns whether two shapes are provably equal. */
-export function shapesEqual(a: Shape, b: Shape): boolean {
+function shapesEqual(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => dimEq(d, b[i]!));
 }

@@ -1,4 +1,6 @@
-import type { AttrValue, DType, Graph, Tensor } from '../graph.js';
+import type { DType } from '../dtypes.js';
+import type { AttrValue, Graph, Tensor } from '../graph.js';
+import type { OpDef } from '../registry.js';
 
 /** A tensor or a plain number (lifted to a scalar constant of the partner tensor's dtype). */
 export type TLike = Tensor | number;
@@ -50,4 +52,15 @@ export function floatAttr(attrs: Record<string, AttrValue>, name: string, def: n
   const v = attrs[name];
   if (v && typeof v === 'object' && 'float' in v) return v.float;
   return def;
+}
+
+/**
+ * A function that adds op definitions to `defs` (the record an ops module exports for the
+ * registry); defining a type twice is an error.
+ */
+export function opDefiner(defs: Record<string, OpDef>): (type: string, def: OpDef) => void {
+  return (type, def) => {
+    if (Object.hasOwn(defs, type)) throw new Error(`op ${type} defined twice`);
+    defs[type] = def;
+  };
 }
