@@ -80,8 +80,6 @@ export class Graph {
   readonly params = new Map<string, ParamInfo>();
   readonly consts: ConstInfo[] = [];
   readonly outputs = new Map<string, Tensor>();
-  /** Parameters whose value is computed inside the graph (e.g. views of a flat buffer input). */
-  readonly boundParams = new Map<string, Tensor>();
   private readonly names = new Set<string>();
   private counter = 0;
   /** Where each symbolic dim can be read at run time: an input and an axis. */
@@ -128,22 +126,6 @@ export class Graph {
     t.kind = 'param';
     this.params.set(name, { name, tensor: t, shape, init });
     return t;
-  }
-
-  /**
-   * Defines parameter `name` as the value of `value` (a node output of the same shape), so that it
-   * is neither an input nor an initializer of the exported graph: the trainer binds its trainable
-   * parameters to views of flat buffers this way.
-   */
-  bindParam(name: string, value: Tensor): void {
-    const p = this.params.get(name);
-    if (!p) throw new Error(`bindParam: no parameter '${name}'`);
-    if (this.boundParams.has(name)) throw new Error(`bindParam: parameter '${name}' is already bound`);
-    if (value.graph !== this || !value.producer) throw new Error(`bindParam: '${name}' must be bound to a node output of this graph`);
-    if (value.dtype !== 'float32' || shapeStr(value.shape) !== shapeStr(p.shape)) {
-      throw new Error(`bindParam: '${name}' is float32${shapeStr(p.shape)} but the value is ${value}`);
-    }
-    this.boundParams.set(name, value);
   }
 
   /** A constant tensor (stored as an initializer). Small constants are deduplicated. */

@@ -73,40 +73,18 @@ function nodeProto(node: Node, name: (t: Tensor) => string): Record<string, unkn
   };
 }
 
-/**
- * The nodes the given tensors depend on, each after the producers of its inputs (a bound
- * parameter depends on the nodes that compute it, which may come later in the graph's list).
- */
+/** The nodes the given tensors depend on, in graph order (which is topological). */
 function liveNodesInOrder(graph: Graph, roots: Tensor[]): Node[] {
-  const order: Node[] = [];
-  const state = new Map<Node, 'open' | 'done'>();
-  const dependencies = (t: Tensor): Tensor[] => {
-    if (t.producer) return t.producer.inputs.filter((x): x is Tensor => x !== null);
-    const bound = t.kind === 'param' ? graph.boundParams.get(t.name) : undefined;
-    return bound ? [bound] : [];
-  };
-  // Iterative depth-first search: graphs with thousands of nodes would overflow a recursive one.
-  const stack: { t: Tensor; expanded: boolean }[] = roots.map((t) => ({ t, expanded: false }));
-  const seen = new Set<Tensor>();
-  while (stack.length > 0) {
-    const top = stack.pop()!;
-    const node = top.t.producer;
-    if (top.expanded) {
-      if (node && state.get(node) !== 'done') {
-        state.set(node, 'done');
-        order.push(node);
-      }
-      continue;
+  const live = new Set<Tensor>(roots);
+  const nodes: Node[] = [];
+  for (let k = graph.nodes.length - 1; k >= 0; k--) {
+    const node = graph.nodes[k]!;
+    if (node.outputs.some((o) => live.has(o))) {
+      nodes.push(node);
+      for (const t of node.inputs) if (t) live.add(t);
     }
-    if (seen.has(top.t)) continue;
-    seen.add(top.t);
-    if (node && state.get(node) === 'open') throw new Error(`exportOnnx: cycle through node ${node.op} (${top.t})`);
-    if (node) state.set(node, 'open');
-    stack.push({ t: top.t, expanded: true });
-    for (const d of dependencies(top.t)) if (!seen.has(d)) stack.push({ t: d, expanded: false });
-    if (node) for (const o of node.outputs) seen.add(o);
   }
-  return order;
+  return nodes.reverse();
 }
 
 /** Builds the ModelProto bytes for the graph. */
@@ -135,14 +113,13 @@ export function exportOnnx(graph: Graph, opts: ExportOptions = {}): Uint8Array {
     }
     return valueInfo(n, t.dtype, t.shape);
   });
-  for (const [p, v] of graph.boundParams) if (live.has(graph.params.get(p)!.tensor)) rename.set(v, p);
   const name = (t: Tensor) => rename.get(t) ?? t.name;
 
   const binding = (p: string): ParamBinding => (typeof opts.params === 'function' ? opts.params(p) : opts.params ?? 'initializer');
   const inputs = graph.inputs.filter((t) => live.has(t)).map((t) => valueInfo(t.name, t.dtype, t.shape));
   const initializers: Record<string, unknown>[] = [];
   for (const p of graph.params.values()) {
-    if (!live.has(p.tensor) || graph.boundParams.has(p.name)) continue;
+    if (!live.has(p.tensor)) continue;
     if (binding(p.name) === 'input') inputs.push(valueInfo(p.name, 'float32', p.shape));
     else {
       if (!opts.values) throw new Error(`exportOnnx: parameter '${p.name}' is an initializer but no values were given`);

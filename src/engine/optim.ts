@@ -11,19 +11,28 @@ export interface AdamWConfig {
   clipGradNorm?: number;
 }
 
-/** Scalars fed each step, computed in float64 on the host. */
+/**
+ * The step's scalars, computed in float64 on the host and fed to the graph. PyTorch's AdamW update
+ * p <- p (1 - lr wd) - stepSize m / (sqrt(v) / bc2 + eps), with stepSize = lr / (1 - beta1^t) and
+ * bc2 = sqrt(1 - beta2^t), is rewritten as p <- p decay - m / (sqrt(v) denomScale + denomShift):
+ * one pass over the parameters fewer.
+ */
 export interface StepScalars {
-  /** Learning rate. */
-  lr: Tensor;
-  /** lr / (1 - beta1^t). */
-  stepSize: Tensor;
-  /** sqrt(1 - beta2^t). */
-  bc2Sqrt: Tensor;
+  /** 1 - lr * weightDecay. */
+  decay: Tensor;
+  /** 1 / (bc2 * stepSize). */
+  denomScale: Tensor;
+  /** eps / stepSize. */
+  denomShift: Tensor;
 }
 
-export function hostStepScalars(cfg: AdamWConfig, lr: number, t: number): { lr: number; stepSize: number; bc2Sqrt: number } {
+export function hostStepScalars(cfg: AdamWConfig, lr: number, t: number): { decay: number; denomScale: number; denomShift: number } {
   const [b1, b2] = cfg.betas;
-  return { lr, stepSize: lr / (1 - b1 ** t), bc2Sqrt: Math.sqrt(1 - b2 ** t) };
+  const stepSize = lr / (1 - b1 ** t);
+  const bc2 = Math.sqrt(1 - b2 ** t);
+  // A zero learning rate leaves the parameters as they are: m / infinity = 0.
+  if (stepSize === 0) return { decay: 1, denomScale: 0, denomShift: Infinity };
+  return { decay: 1 - lr * cfg.weightDecay, denomScale: 1 / (bc2 * stepSize), denomShift: cfg.eps / stepSize };
 }
 
 /** ||g||_2 over all gradients, one pass each (ReduceSumSquare). */
@@ -47,14 +56,13 @@ export function clipCoefficient(norm: Tensor, maxNorm: number | undefined): Tens
  */
 export function adamwUpdate(cfg: AdamWConfig, s: StepScalars, p: Tensor, g: Tensor, m: Tensor, v: Tensor, gradScale?: Tensor): { p: Tensor; m: Tensor; v: Tensor } {
   const [b1, b2] = cfg.betas;
-  const decayed = cfg.weightDecay > 0 ? mul(p, sub(1, mul(s.lr, cfg.weightDecay))) : p;
+  const decayed = cfg.weightDecay > 0 ? mul(p, s.decay) : p;
   const c1 = gradScale ? mul(gradScale, 1 - b1) : 1 - b1;
   const c2 = gradScale ? mul(mul(gradScale, gradScale), 1 - b2) : 1 - b2;
   const m2 = add(mul(m, b1), mul(g, c1));
   const v2 = add(mul(v, b2), mul(mul(g, g), c2));
-  const denom = add(div(sqrt(v2), s.bc2Sqrt), cfg.eps);
-  const p2 = sub(decayed, mul(div(m2, denom), s.stepSize));
-  return { p: p2, m: m2, v: v2 };
+  const denom = add(mul(sqrt(v2), s.denomScale), s.denomShift);
+  return { p: sub(decayed, div(m2, denom)), m: m2, v: v2 };
 }
 
 /** Learning-rate schedules: step is 1-based (the update about to be applied). */

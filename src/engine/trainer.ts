@@ -5,8 +5,7 @@ import { gradients } from './autodiff.js';
 import { Graph, type Tensor } from './graph.js';
 import { exportOnnx } from './onnx.js';
 import { adamwUpdate, clipCoefficient, globalNorm, hostStepScalars, type AdamWConfig, type Schedule } from './optim.js';
-import { concat, full, reshape, split } from './ops/shape.js';
-import { emit } from './ops/util.js';
+import { concat, full, reshape } from './ops/shape.js';
 import { ParamStore } from './params.js';
 import { readSafetensors, SafetensorsError, writeSafetensors, type StData } from './safetensors.js';
 import { createSession, ortTensor, type SessionOptions } from './session.js';
@@ -143,13 +142,12 @@ export class Trainer {
     const optimizerStart = g.nodes.length;
     const buckets = planBuckets(trainable);
     const scalar = (name: string) => g.input(name, 'float32', []);
-    const scalars = { lr: scalar('lr'), stepSize: scalar('step_size'), bc2Sqrt: scalar('bc2_sqrt') };
+    const scalars = { decay: scalar('decay'), denomScale: scalar('denom_scale'), denomShift: scalar('denom_shift') };
     const gradOf = new Map(trainable.map((p, i) => [p.name, grads[i] ?? null]));
+    // The model reads each trainable parameter as its own input, fed with a view of its bucket (no
+    // copy); the optimizer reads the whole bucket as one more input over the same memory.
     const flatGrads = buckets.map((b, k) => {
       const flat = g.input(stateName('p', k), 'float32', [b.size]);
-      const views = b.members.length === 1 ? [flat] : split(flat, b.members.map((m) => m.size), 0);
-      // Always a Reshape node (even to the same shape): a bound parameter is a node output.
-      b.members.forEach((m, i) => g.bindParam(m.name, emit('Reshape', [views[i]!, g.shapeTensor(m.shape)])));
       const parts = b.members.map((m) => {
         const gr = gradOf.get(m.name);
         return gr ? reshape(gr, [m.size]) : full([m.size], 0, 'float32', flat);
@@ -198,7 +196,8 @@ export class Trainer {
     const t = this.step + 1;
     const lr = this.spec.schedule(t);
     const s = hostStepScalars(this.spec.optimizer, lr, t);
-    const feeds: Record<string, OrtTensor> = { ...batch, lr: ortTensor('float32', [s.lr], []), step_size: ortTensor('float32', [s.stepSize], []), bc2_sqrt: ortTensor('float32', [s.bc2Sqrt], []) };
+    const feeds: Record<string, OrtTensor> = { ...batch, decay: ortTensor('float32', [s.decay], []), denom_scale: ortTensor('float32', [s.denomScale], []), denom_shift: ortTensor('float32', [s.denomShift], []) };
+    for (const [n, t] of this.paramTensors()) feeds[n] = t;
     this.state.forEach((st, k) => {
       feeds[stateName('p', k)] = st.p;
       feeds[stateName('m', k)] = st.m;
@@ -217,10 +216,11 @@ export class Trainer {
     const r = await this.session.run(feeds, fetches);
     const loss = Number(r.loss!.data[0]);
     if (!Number.isFinite(loss)) throw new Error(`training step ${t}: loss is ${loss}; parameters left unchanged`);
+    // onnxruntime-node writes preallocated outputs into the given buffers (and also returns copies,
+    // which are not used): the spare buffers now hold the new state.
     this.state.forEach((st, k) => {
-      const next = { p: r[NEW + stateName('p', k)]!, m: r[NEW + stateName('m', k)]!, v: r[NEW + stateName('v', k)]! };
+      this.state[k] = this.spare[k]!;
       this.spare[k] = st;
-      this.state[k] = next;
     });
     this.step = t;
     return { step: t, loss, gradNorm: Number(r.grad_norm!.data[0]), lr, metrics: this.readMetrics(r) };
@@ -243,10 +243,19 @@ export class Trainer {
   paramTensors(): Map<string, OrtTensor> {
     const out = new Map<string, OrtTensor>();
     this.buckets.forEach((b, k) => {
-      for (const m of b.members) out.set(m.name, ortTensor('float32', view(this.state[k]!.p, m.offset, m.size), m.shape));
+      const data = this.state[k]!.p.data as Float32Array;
+      let views = this.views.get(data);
+      if (!views) {
+        views = b.members.map((m) => ortTensor('float32', data.subarray(m.offset, m.offset + m.size), m.shape));
+        this.views.set(data, views);
+      }
+      b.members.forEach((m, i) => out.set(m.name, views![i]!));
     });
     return out;
   }
+
+  /** Per-parameter views of each bucket buffer, made once per buffer (the buffers alternate). */
+  private readonly views = new WeakMap<Float32Array, OrtTensor[]>();
 
   /** Replaces frozen parameters bound as inputs (frozenBinding 'input'), e.g. with another trainer's paramTensors(). */
   setFrozenTensors(values: Map<string, OrtTensor>): void {

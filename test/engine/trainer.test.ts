@@ -174,3 +174,12 @@ test('frozen parameters bound as inputs can be replaced between steps (GAN-style
   const w2 = t.exportParams(new ParamStore()).get('w').data[0]!;
   assert.ok(Math.abs(w2 + 1) < 0.1, `w ${w2} should follow the new d = -1`);
 });
+
+test('a zero learning rate leaves the parameters unchanged (and finite)', async () => {
+  const s = spec({ schedule: () => 0, optimizer: { betas: [0.9, 0.99], eps: 1e-8, weightDecay: 0.1, clipGradNorm: 1 } });
+  const params = initParams(s, 4);
+  const trainer = await Trainer.create(s, params);
+  for (let i = 0; i < 3; i++) await trainer.trainStep(data(2));
+  const after = trainer.exportParams(new ParamStore());
+  for (const [name, v] of params.values) assert.deepEqual(Array.from(after.get(name).data), Array.from(v.data), name);
+});
