@@ -172,7 +172,9 @@ export class Trainer {
     // wants to replace them between steps.
     const frozenSet = new Set(spec.frozenBinding === 'input' ? [] : frozen.map((p) => p.name));
     const bindingOf = (n: string) => (frozenSet.has(n) ? 'initializer' : 'input') as 'initializer' | 'input';
-    const session = await createSession(exportOnnx(g, { params: bindingOf, values: (n) => params.get(n).data }), spec.session);
+    // The training session runs back to back, so its threads may spin unless the spec says otherwise
+    // (trainers that alternate, like a GAN's, should not).
+    const session = await createSession(exportOnnx(g, { params: bindingOf, values: (n) => params.get(n).data }), { spinning: true, ...spec.session });
 
     // Evaluation reads the parameters as separate inputs: views of the same buckets, no copy.
     const eg = new Graph('eval');

@@ -76,7 +76,8 @@ function sideOptions(o: OptimConfig): Omit<TrainerSpec, 'build' | 'trainable'> {
     optimizer: { betas: o.betas, eps: 1e-8, weightDecay: o.weightDecay, ...(o.clipGradNorm ? { clipGradNorm: o.clipGradNorm } : {}) },
     schedule: o.lr,
     frozenBinding: 'input',
-    session: { threads: o.threads },
+    // The generator and discriminator sessions alternate: neither should keep its threads spinning.
+    session: { threads: o.threads, spinning: false },
   };
 }
 
