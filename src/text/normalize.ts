@@ -12,6 +12,7 @@
 // - whitespace is collapsed to single spaces; line breaks are kept as single "\n" (they are
 //   sentence boundaries for splitSentences).
 import { cardinal, decimal, digitsToWords, ordinal, ordinalize, year } from './numbers.js';
+import { transliterateForeign } from './transliterate.js';
 
 export interface NormalizeOptions {
   /**
@@ -20,6 +21,11 @@ export interface NormalizeOptions {
    * Defaults to "knows nothing", i.e. every all-capitals word of 2+ letters is spelled.
    */
   isKnownWord?: (lowerWord: string) => boolean;
+  /**
+   * Transliterate words in other scripts to Latin letters (Привет -> Privet) with a warning, instead
+   * of dropping them (default true).
+   */
+  transliterate?: boolean;
 }
 
 export interface NormalizeResult {
@@ -112,11 +118,22 @@ const UNITS: Record<string, [string, string]> = {
   kW: ['kilowatt', 'kilowatts'], kWh: ['kilowatt hour', 'kilowatt hours'],
   '°C': ['degree Celsius', 'degrees Celsius'], '°F': ['degree Fahrenheit', 'degrees Fahrenheit'],
   '°': ['degree', 'degrees'],
+  nm: ['nanometer', 'nanometers'], 'μm': ['micrometer', 'micrometers'], ns: ['nanosecond', 'nanoseconds'],
+  'μs': ['microsecond', 'microseconds'], 'μg': ['microgram', 'micrograms'],
+  gal: ['gallon', 'gallons'], kcal: ['kilocalorie', 'kilocalories'], cal: ['calorie', 'calories'],
+  kJ: ['kilojoule', 'kilojoules'], V: ['volt', 'volts'], W: ['watt', 'watts'], mAh: ['milliamp hour', 'milliamp hours'],
+  kbps: ['kilobit per second', 'kilobits per second'], Mbps: ['megabit per second', 'megabits per second'],
+  Gbps: ['gigabit per second', 'gigabits per second'], PB: ['petabyte', 'petabytes'], ha: ['hectare', 'hectares'],
+  'm^2': ['square meter', 'square meters'], 'km^2': ['square kilometer', 'square kilometers'],
+  'cm^2': ['square centimeter', 'square centimeters'], 'ft^2': ['square foot', 'square feet'],
+  'mi^2': ['square mile', 'square miles'], 'm^3': ['cubic meter', 'cubic meters'], 'cm^3': ['cubic centimeter', 'cubic centimeters'],
+  'sq ft': ['square foot', 'square feet'], 'sq mi': ['square mile', 'square miles'],
+  'm/s^2': ['meter per second squared', 'meters per second squared'],
 };
 // Longest keys first so that "km/h" wins over "km" and "mph" over "m".
 const UNIT_RE_SRC = Object.keys(UNITS)
   .sort((a, b) => b.length - a.length)
-  .map((u) => u.replace(/[/]/g, '\\/'))
+  .map((u) => u.replace(/[/^]/g, '\\$&'))
   .join('|');
 
 const NUM_SRC = '(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?|\\.\\d+';
@@ -181,14 +198,102 @@ function timeWords(h: number, m: number, suffix: string | undefined): string {
   return out;
 }
 
+/** Largest denominator read as a fraction name ("seven sixteenths"); larger ones are "a over b". */
+const MAX_NAMED_DENOMINATOR = 100;
+
+/** "hundredth" rather than "one hundredth" where the number is exactly a power name. */
+function bareOrdinal(n: string): string {
+  return ordinal(n).replace(/^one (?=(?:hundred|thousand|million|billion)th$)/, '');
+}
+
+function denominatorWord(n: number, d: number): string {
+  if (d === 2) return n === 1 ? 'half' : 'halves';
+  if (d === 4) return n === 1 ? 'quarter' : 'quarters';
+  return n === 1 ? bareOrdinal(String(d)) : pluralizeLast(bareOrdinal(String(d)));
+}
+
 function fractionWords(num: string, den: string): string {
   const n = Number(num);
   const d = Number(den);
-  let denWord: string;
-  if (d === 2) denWord = n === 1 ? 'half' : 'halves';
-  else if (d === 4) denWord = n === 1 ? 'quarter' : 'quarters';
-  else denWord = n === 1 ? ordinal(den) : pluralizeLast(ordinal(den));
-  return `${cardinal(num)} ${denWord}`;
+  if (n === 24 && d === 7) return 'twenty-four seven';
+  if (n === 0 || d < 2 || d > MAX_NAMED_DENOMINATOR) return `${cardinal(num)} over ${cardinal(den)}`;
+  return `${cardinal(num)} ${denominatorWord(n, d)}`;
+}
+
+/** "1/2 kg" -> "one half of a kilogram", "5/4 km" -> "five quarters of a kilometer". */
+function fractionOfUnit(num: string, den: string, unit: string): string {
+  const one = UNITS[unit]![0];
+  const article = /^(?:[aeiou]|hour)/.test(one) ? 'an' : 'a';
+  return `${fractionWords(num, den)} of ${article} ${one}`;
+}
+
+/** A whole number and a proper fraction: "2 3/4" -> "two and three quarters", "1 1/2" -> "one and a half". */
+function mixedNumberWords(whole: string, num: string, den: string): string {
+  const n = Number(num);
+  const d = Number(den);
+  const frac = n === 1 ? `a ${denominatorWord(1, d)}` : fractionWords(num, den);
+  return `${cardinal(whole)} and ${frac}`;
+}
+
+/** Exponent of a power of ten or of a base: "to the third", "to the minus sixth", "squared". */
+function powerWords(sign: string, exp: string, allowSquared: boolean): string {
+  const e = exp.replace(/^0+(?=.)/, '');
+  if (allowSquared && sign !== '-' && e === '2') return 'squared';
+  if (allowSquared && sign !== '-' && e === '3') return 'cubed';
+  return `to the ${sign === '-' ? 'minus ' : ''}${bareOrdinal(e)}`;
+}
+
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function isValidDate(month: number, day: number): boolean {
+  return month >= 1 && month <= 12 && day >= 1 && day <= DAYS_IN_MONTH[month - 1]!;
+}
+
+function yearWords(y: string): string {
+  return y.length === 2 ? twoDigitYear(y) : year(y);
+}
+
+function spokenDate(month: number, day: number, y: string | undefined): string {
+  return `${MONTHS[month - 1]} ${ordinal(String(day))}${y ? `, ${yearWords(y)}` : ''}`;
+}
+
+/**
+ * Numeric dates a/b/year. Dots are day.month.year (European use); slashes and hyphens are read as a
+ * date only when the order is clear: month/day when the second number is 13..31 (US), day/month when
+ * the first is, or both numbers equal. Otherwise the numbers are read as written.
+ */
+function numericDateWords(a: string, sep: string, b: string, y: string): string {
+  const first = Number(a);
+  const second = Number(b);
+  if (sep === '.') {
+    if (isValidDate(second, first)) return spokenDate(second, first, y);
+    if (isValidDate(first, second)) return spokenDate(first, second, y);
+  } else {
+    const monthFirst = isValidDate(first, second);
+    const dayFirst = isValidDate(second, first);
+    if (monthFirst && (!dayFirst || first === second)) return spokenDate(first, second, y);
+    if (dayFirst && !monthFirst) return spokenDate(second, first, y);
+  }
+  return `${cardinal(a)} ${cardinal(b)} ${yearWords(y)}`;
+}
+
+/** Words before a/b that make it a month/day date ("on 3/15") rather than a fraction. */
+const DATE_CUE = /(?:^|[^A-Za-z])(?:on|by|until|till|from|since|before|after|due|through|dated|(?:mon|tues|wednes|thurs|fri|satur|sun)day),?\s+$/i;
+
+/** Words before a 4-digit number that make it a year even before a plural noun ("in 1995 apples were cheap"). */
+const YEAR_CUE = /(?:^|[^A-Za-z])(?:in|since|from|by|until|till|of|circa|around|before|after|during|the|year|early|late|mid)\s+$/i;
+/** Plural nouns that are not formed with -s. */
+const IRREGULAR_PLURALS = new Set(['people', 'men', 'women', 'children', 'feet', 'teeth', 'mice', 'geese', 'sheep', 'fish', 'deer']);
+/** Words ending in s that are not plural nouns. */
+const NOT_PLURAL = new Set(['is', 'was', 'has', 'does', 'as', 'its', 'this', 'thus', 'plus', 'less', 'us', 'yes', 'his', 'hers', 'always', 'across', 'whereas', 'unless', 'versus']);
+
+/** Whether the number ending at `end` counts something ("1995 apples"), so it is not a year. */
+function countsSomething(str: string, start: number, end: number): boolean {
+  const next = /^ ([a-z]+)\b/.exec(str.slice(end, end + 24));
+  if (!next) return false;
+  const w = next[1]!;
+  const plural = IRREGULAR_PLURALS.has(w) || (w.length > 2 && w.endsWith('s') && !w.endsWith('ss') && !NOT_PLURAL.has(w));
+  return plural && !YEAR_CUE.test(str.slice(Math.max(0, start - 12), start));
 }
 
 /** Digit groups of a phone-like string read one digit at a time, groups separated by commas. */
@@ -224,10 +329,14 @@ function romanValue(r: string): number {
   return total;
 }
 
-/** An e-mail or web address read aloud: "bob at example dot com". */
+/**
+ * An e-mail or web address read aloud: "bob at example dot com", "example dot com slash search".
+ * Query strings and fragments (?q=..., #top) are not read: they are rarely meant to be heard.
+ */
 function readAddress(addr: string): string {
-  const body = addr.replace(/^https?:\/\//i, '').replace(/\/$/, '');
+  const body = addr.replace(/^https?:\/\//i, '').replace(/[?#].*$/, '').replace(/\/+$/, '');
   return body
+    .replace(/[%=&~:+]/g, ' ')
     .replace(/^www\./i, 'W W W dot ')
     .replace(/\./g, ' dot ')
     .replace(/@/g, ' at ')
@@ -278,9 +387,21 @@ function fold(text: string): string {
     .replace(/[\u00DE]/g, 'Th').replace(/[\u00FE]/g, 'th')
     .replace(/[\u00D0]/g, 'D').replace(/[\u00F0]/g, 'd');
   // Compatibility forms (full-width letters, superscripts, ligatures), then strip accents.
+  s = s.replace(/\u3002/g, '. ').replace(/[\u3001\uFF64]/g, ', ');
+  // Superscript exponents become ^n before NFKD would turn 10² into 102.
+  s = s.replace(/[\u207B\u00B9\u00B2\u00B3\u2070\u2074-\u2079]+/g, (m) =>
+    `^${[...m].map((c) => (c === '\u207B' ? '-' : c.normalize('NFKD'))).join('')}`);
   s = s.normalize('NFKD').replace(/\p{Mn}/gu, '').normalize('NFC');
   return s;
 }
+
+/** Address characters a URL may end with (not sentence punctuation). */
+const URL_END = `[^\\s<>"'.,;:!?)\\]]`;
+const EMAIL_SRC = '(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+\\b';
+const URL_SRC = '(?<![A-Za-z0-9.\\/:-])(?:'
+  + `(?:https?:\\/\\/|www\\.)(?:[^\\s<>"]*${URL_END})?`
+  + '|[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*\\.(?:com|org|net|edu|gov|io|co|uk|de|fr|ai|dev|info|biz|us|ca|au|app|me|tv)\\b'
+  + `(?:[/?#][^\\s<>"]*${URL_END}|\\/)?)`;
 
 /** A sentence-final period produced by a rule (protected from the initials rule). */
 const KEPT_PERIOD = '\uE000';
@@ -289,13 +410,22 @@ type Rule = [RegExp, (m: string, ...groups: any[]) => string];
 
 /** Normalises one stretch of plain text (no inline-phone braces inside). */
 function normalizePlain(input: string, opts: NormalizeOptions, warnings: string[]): string {
-  let s = fold(input);
+  let s = input;
+  if (opts.transliterate !== false) {
+    const t = transliterateForeign(s);
+    s = t.text;
+    if (t.changed.length) {
+      const shown = t.changed.slice(0, 5).map(([from, to]) => `${from} -> ${to}`).join(', ');
+      warnings.push(`transliterated ${t.changed.length} word(s) from other scripts: ${shown}${t.changed.length > 5 ? ', ...' : ''}`);
+    }
+  }
+  s = fold(s);
   const known = opts.isKnownWord ?? (() => false);
 
   const rules: Rule[] = [
     // E-mail addresses and web addresses: dots, at signs and slashes are read.
     // (Each pattern can only start where a run of address characters starts: linear time.)
-    [/(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\b|(?<![A-Za-z0-9.\/:-])(?:https?:\/\/)?(?:www\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?:com|org|net|edu|gov|io|co|uk|de|fr|ai|dev|info|biz|us|ca|au)\b(?:\/[A-Za-z0-9._~\/-]*)?/g,
+    [new RegExp(`${EMAIL_SRC}|${URL_SRC}`, 'g'),
       (m) => ` ${readAddress(m)} `],
     // Ratios 2:1 (times need two minute digits).
     [/\b(\d{1,3}):(\d)(?!\d)/g, (_m, a: string, b: string) => ` ${cardinal(a)} to ${cardinal(b)} `],
@@ -305,17 +435,24 @@ function normalizePlain(input: string, opts: NormalizeOptions, warnings: string[
       if (value === 0 || NOT_A_NAME.has(prev) || (num.length === 1 && !ROMAN_CARDINAL_BEFORE.has(prev))) return m;
       return ROMAN_CARDINAL_BEFORE.has(prev) ? `${prev} ${cardinal(value)}` : `${prev} the ${ordinal(String(value))}`;
     }],
-    // ISO dates 2024-05-12.
-    [/\b(\d{4})-(\d{2})-(\d{2})\b/g, (m, y: string, mo: string, d: string) => {
-      const mi = Number(mo);
-      const di = Number(d);
-      if (mi < 1 || mi > 12 || di < 1 || di > 31) return m.replace(/-/g, ' ');
-      return ` ${MONTHS[mi - 1]} ${ordinal(String(di))}, ${year(y)} `;
+    // Year-first dates 2024-05-12, 2024/05/12.
+    [/\b(\d{4})([-/])(\d{1,2})\2(\d{1,2})\b/g, (m, y: string, _sep: string, mo: string, d: string) => {
+      if (!isValidDate(Number(mo), Number(d))) return m.replace(/[-/]/g, ' ');
+      return ` ${spokenDate(Number(mo), Number(d), y)} `;
     }],
-    // Numeric dates 5/12/2024: read as written, without guessing day/month order.
-    [/\b(\d{1,2})([/.-])(\d{1,2})\2(\d{4})\b|\b(\d{1,2})\/(\d{1,2})\/(\d{2})\b/g,
-      (_m, a1?: string, _sep?: string, b1?: string, y1?: string, a2?: string, b2?: string, y2?: string) =>
-        ` ${cardinal(a1 ?? a2!)} ${cardinal(b1 ?? b2!)} ${y1 ? year(y1) : twoDigitYear(y2!)} `],
+    // Numeric dates 12/25/2023, 25.12.2023, 12/25/99 (see numericDateWords for the order rule).
+    [/\b(\d{1,2})([/.-])(\d{1,2})\2(\d{4})\b|\b(\d{1,2})(\/)(\d{1,2})\/(\d{2})\b/g,
+      (_m, a1?: string, sep1?: string, b1?: string, y1?: string, a2?: string, sep2?: string, b2?: string, y2?: string) =>
+        ` ${numericDateWords(a1 ?? a2!, sep1 ?? sep2!, b1 ?? b2!, y1 ?? y2!)} `],
+    // Scientific notation 1e308, 6.02E23, 1.5e-3.
+    [/(?<![\w.])(\d+(?:\.\d+)?)[eE]([+-]?)(\d{1,3})\b/g, (_m, mant: string, sign: string, exp: string) =>
+      ` ${readNumber(mant)} times ten ${powerWords(sign, exp, false)} `],
+    // Powers 10^100, 2^-3, x^2 (a unit after a number, 5 m^2, is left to the unit rule).
+    [/(?<![\w.])(\d+(?:\.\d+)?)\s?\^\s?([+-]?)(\d{1,3})\b|(?<!\d\s?)\b([A-Za-z])\^([+-]?)(\d{1,3})\b/g,
+      (_m, base?: string, sign?: string, exp?: string, letter?: string, lsign?: string, lexp?: string) =>
+        base !== undefined
+          ? ` ${readNumber(base)} ${powerWords(sign!, exp!, true)} `
+          : ` ${letter} ${powerWords(lsign!, lexp!, true)} `],
     // Month day[, year]: May 5, 2024 / Jan. 3rd 1999.
     [new RegExp(`\\b${MONTH_RE_SRC}\\.? (\\d{1,2})(?:st|nd|rd|th)?\\b(?:,? (\\d{4})\\b)?`, 'g'),
       (m, mon: string, d: string, y: string | undefined) => {
@@ -349,9 +486,21 @@ function normalizePlain(input: string, opts: NormalizeOptions, warnings: string[
       if (m.endsWith('.') && endsSentence(str, off + m.length)) out += KEPT_PERIOD;
       return ` ${out} `;
     }],
+    // Mixed numbers 2 3/4, then a/b: a month/day date after a date word ("due 3/15"), else a fraction.
+    [/\b(\d{1,3}) (\d{1,2})\/(\d{1,3})\b(?!\/)/g, (m, whole: string, a: string, b: string) =>
+      Number(a) > 0 && Number(a) < Number(b) && Number(b) <= MAX_NAMED_DENOMINATOR ? ` ${mixedNumberWords(whole, a, b)} ` : m],
+    [new RegExp(`\\b(\\d{1,3})\\/(\\d{1,3})\\b(?!\\/)(?:\\s?(${UNIT_RE_SRC})(?![A-Za-z0-9]))?`, 'g'),
+      (_m, a: string, b: string, unit: string | undefined, off: number, str: string) => {
+        if (unit) return ` ${fractionOfUnit(a, b, unit)} `;
+        const cue = DATE_CUE.test(str.slice(Math.max(0, off - 16), off));
+        return ` ${cue && isValidDate(Number(a), Number(b)) ? spokenDate(Number(a), Number(b), undefined) : fractionWords(a, b)} `;
+      }],
     // Phone numbers: (555) 123-4567, 555-123-4567, +1 555 123 4567, 555-1234.
     [/(?:\+\d{1,3}[\s.-]?)?(?:\(\d{3}\)\s?|\b\d{3}[\s.-])\d{3}[.-]\d{4}\b|\b\d{3}-\d{4}\b/g,
       (m) => ` ${phoneWords(m)} `],
+    // Version numbers 2.0.1, v1.2 (three or more parts, or a leading v).
+    [/\b(?:[vV](\d+(?:\.\d+)+)|(\d+(?:\.\d+){2,}))\b/g, (_m, withV?: string, bare?: string) =>
+      ` ${withV ? 'version ' : ''}${(withV ?? bare!).split('.').map((p) => cardinal(p)).join(' point ')} `],
     // Ranges: 10-20, 1990-1995, 1.5-2 (the numbers are read by the rules below).
     [new RegExp(`(?<![\\d.,])(${NUM_SRC})\\s?-\\s?(?=[$£€¥₹]?(?:${NUM_SRC})(?![\\d,]))`, 'g'), (_m, a: string) => `${a} to `],
     // Negative numbers (also before a currency sign).
@@ -380,9 +529,6 @@ function normalizePlain(input: string, opts: NormalizeOptions, warnings: string[
       }],
     // Ordinals: 1st, 22nd, 103rd.
     [/\b(\d+)(st|nd|rd|th|ST|ND|RD|TH)\b/g, (_m, n: string) => ` ${ordinal(n)} `],
-    // Fractions a/b (small denominators), else "a slash b".
-    [/\b(\d{1,3})\/(\d{1,3})\b/g, (_m, a: string, b: string) =>
-      ` ${Number(b) >= 2 && Number(b) <= 10 && Number(a) > 0 ? fractionWords(a, b) : `${cardinal(a)} slash ${cardinal(b)}`} `],
     // Number signs.
     [/(?<![A-Za-z])(?:#|No\.|no\.|Nos\.)\s?(?=\d)/g, () => ' number '],
     // Thousands separators and decimals.
@@ -392,7 +538,8 @@ function normalizePlain(input: string, opts: NormalizeOptions, warnings: string[
       return ` ${decimal(m.slice(0, dot), m.slice(dot + 1))} `;
     }],
     // Remaining integers (years where plausible). Very long digit strings are read digit by digit.
-    [/\d+/g, (m) => ` ${bareInteger(m)} `],
+    [/\d+/g, (m, off: number, str: string) =>
+      ` ${m.length === 4 && m[0] !== '0' && countsSomething(str, off, off + m.length) ? cardinal(m) : bareInteger(m)} `],
   ];
   for (const [re, fn] of rules) s = s.replace(re, fn as (m: string, ...a: any[]) => string);
 

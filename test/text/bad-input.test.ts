@@ -1,7 +1,7 @@
 // Bad input: each case gives a defined result or a clear error; nothing hangs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalizeForSpeech, normalizeText, textToPhones, textToSentences, splitSentences } from '../../src/text/index.js';
+import { normalizeForSpeech, normalizeText, normalizeTextDetailed, textToPhones, textToSentences, splitSentences } from '../../src/text/index.js';
 
 const EMPTY = ['<BOS>', '<EOS>'];
 
@@ -30,14 +30,20 @@ test('non-string input is a TypeError', () => {
   assert.throws(() => normalizeText(null as unknown as string), TypeError);
 });
 
-test('mixed scripts: CJK and Arabic are dropped with a warning; Latin kept', () => {
-  const r = textToPhones('Hello 你好世界 world مرحبا بالعالم!');
-  assert.equal(r.normalized, 'Hello world!');
-  assert.deepEqual(r.words.map((w) => w.text), ['Hello', 'world']);
-  assert.ok(r.warnings.some((w) => /dropped 16 character/.test(w)), r.warnings.join('; '));
+test('mixed scripts: CJK, Cyrillic and Arabic are transliterated with a warning; Latin kept', () => {
+  const r = textToPhones('Hello 你好世界 world Привет!');
+  assert.equal(r.normalized, 'Hello Ni Hao Shi Jie world Privet!');
+  assert.deepEqual(r.words.map((w) => w.text), ['Hello', 'Ni', 'Hao', 'Shi', 'Jie', 'world', 'Privet']);
+  assert.ok(r.warnings.some((w) => /transliterated 2 word\(s\) from other scripts: 你好世界 -> Ni Hao Shi Jie, Привет -> Privet/.test(w)), r.warnings.join('; '));
   const only = textToPhones('你好');
-  assert.deepEqual(only.phones, EMPTY);
-  assert.equal(only.warnings.length, 2);
+  assert.notDeepEqual(only.phones, EMPTY);
+  assert.equal(only.warnings.length, 1);
+});
+
+test('with transliteration off, other scripts are dropped with a warning', () => {
+  const r = normalizeTextDetailed('Hello 你好世界 world مرحبا بالعالم!', { transliterate: false });
+  assert.equal(r.text, 'Hello world!');
+  assert.ok(r.warnings.some((w) => /dropped 16 character/.test(w)), r.warnings.join('; '));
 });
 
 test('emoji (including ZWJ sequences and flags) are removed without a crash', () => {
