@@ -180,6 +180,24 @@ export function textToPhones(text: string, options: TextToPhonesOptions = {}): T
   return { normalized: norm.text, phones, ids, words, warnings };
 }
 
+/** Abbreviations that are followed by more of the same sentence (for text that was not normalised). */
+const NEVER_FINAL = /(?:^|\s)(?:Mr|Mrs|Ms|Dr|Prof|St|Mt|vs|e\.g|i\.e|cf|approx|No)\.$/;
+/** Abbreviations that end a sentence only before a capital letter. */
+const MAYBE_FINAL = /(?:^|\s)(?:etc|a\.m|p\.m|U\.S|Inc|Jr|Sr|Ltd|Co)\.$/;
+
+/** Rejoins pieces cut after an abbreviation ("Dr. Smith", "5 p.m. today") when the sentence goes on. */
+function joinAfterAbbreviations(pieces: string[]): string[] {
+  const out: string[] = [];
+  for (const piece of pieces) {
+    const prev = out[out.length - 1];
+    const goesOn = prev !== undefined
+      && (NEVER_FINAL.test(prev) || (MAYBE_FINAL.test(prev) && /^[a-z0-9]/.test(piece)));
+    if (goesOn) out[out.length - 1] = `${prev} ${piece}`;
+    else out.push(piece);
+  }
+  return out;
+}
+
 export interface SplitOptions {
   /** Sentences longer than this many words are cut at a comma/semicolon/colon, else hard (default 80). */
   maxWords?: number;
@@ -192,7 +210,7 @@ export interface SplitOptions {
 export function splitSentences(spoken: string, options: SplitOptions = {}): string[] {
   const maxWords = Math.max(1, options.maxWords ?? 80);
   const out: string[] = [];
-  const rough = spoken.split(/(?<=[.!?])\s+|\n+/);
+  const rough = joinAfterAbbreviations(spoken.split(/(?<=[.!?])\s+|\n+/));
   for (const r of rough) {
     const s = r.trim();
     if (!s) continue;

@@ -77,6 +77,7 @@ const LATIN: Array<[RegExp, string, boolean]> = [
   [/(?<![A-Za-z.])a\.k\.a\.?(?![A-Za-z])/gi, 'also known as', false],
   [/(?<![A-Za-z.])cf\.(?=\s)/gi, 'compare', false],
   [/(?<![A-Za-z.])approx\.(?=\s)/gi, 'approximately', false],
+  [/(?<![A-Za-z.])pp\.(?=\s)/g, 'pages', false],
   [/(?<![A-Za-z.])vs\.?(?![A-Za-z])/gi, 'versus', false],
   [/(?<![A-Za-z.])etc\.?(?![A-Za-z])/gi, 'et cetera', true],
 ];
@@ -448,7 +449,7 @@ function normalizePlain(input: string, opts: NormalizeOptions, warnings: string[
     [/(?<![\w.])(\d+(?:\.\d+)?)[eE]([+-]?)(\d{1,3})\b/g, (_m, mant: string, sign: string, exp: string) =>
       ` ${readNumber(mant)} times ten ${powerWords(sign, exp, false)} `],
     // Powers 10^100, 2^-3, x^2 (a unit after a number, 5 m^2, is left to the unit rule).
-    [/(?<![\w.])(\d+(?:\.\d+)?)\s?\^\s?([+-]?)(\d{1,3})\b|(?<!\d\s?)\b([A-Za-z])\^([+-]?)(\d{1,3})\b/g,
+    [/(?<![\w.])(\d+(?:\.\d+)?)\s?\^\s?([+-]?)(\d{1,3})\b|(?<!\d\s?|\/)\b([A-Za-z])\^([+-]?)(\d{1,3})\b/g,
       (_m, base?: string, sign?: string, exp?: string, letter?: string, lsign?: string, lexp?: string) =>
         base !== undefined
           ? ` ${readNumber(base)} ${powerWords(sign!, exp!, true)} `
@@ -489,7 +490,7 @@ function normalizePlain(input: string, opts: NormalizeOptions, warnings: string[
     // Mixed numbers 2 3/4, then a/b: a month/day date after a date word ("due 3/15"), else a fraction.
     [/\b(\d{1,3}) (\d{1,2})\/(\d{1,3})\b(?!\/)/g, (m, whole: string, a: string, b: string) =>
       Number(a) > 0 && Number(a) < Number(b) && Number(b) <= MAX_NAMED_DENOMINATOR ? ` ${mixedNumberWords(whole, a, b)} ` : m],
-    [new RegExp(`\\b(\\d{1,3})\\/(\\d{1,3})\\b(?!\\/)(?:\\s?(${UNIT_RE_SRC})(?![A-Za-z0-9]))?`, 'g'),
+    [new RegExp(`\\b(\\d{1,3})\\/(\\d{1,4})\\b(?!\\/)(?:\\s?(${UNIT_RE_SRC})(?![A-Za-z0-9]))?`, 'g'),
       (_m, a: string, b: string, unit: string | undefined, off: number, str: string) => {
         if (unit) return ` ${fractionOfUnit(a, b, unit)} `;
         const cue = DATE_CUE.test(str.slice(Math.max(0, off - 16), off));

@@ -14,20 +14,21 @@ export interface Transliteration {
   changed: Array<[string, string]>;
 }
 
-/** "NiHao" -> "Ni Hao"; all-capital results are not acronyms ("ELLADA" -> "Ellada"). */
-function tidyLatin(latin: string): string {
-  return latin
-    .replace(/[^A-Za-z']+/g, ' ')
-    .replace(/([a-z])(?=[A-Z])/g, '$1 ')
-    .replace(/\b([A-Z])([A-Z]+)\b/g, (_m, a: string, rest: string) => a + rest.toLowerCase())
-    .trim();
+/**
+ * any-ascii capitalises each syllable of CJK and Hangul ("NiHao", "SeoUl"). Han characters are
+ * words of their own ("Ni Hao"); other scripts are one word ("Seoul"), not an acronym ("Ellada").
+ */
+function tidyLatin(run: string, latin: string): string {
+  const words = latin.replace(/[^A-Za-z']+/g, ' ').trim();
+  if (/\p{Script=Han}/u.test(run)) return words.replace(/([a-z])(?=[A-Z])/g, '$1 ');
+  return words.replace(/\b([A-Za-z])([A-Za-z']*)/g, (_m, a: string, rest: string) => a + rest.toLowerCase());
 }
 
 export function transliterateForeign(text: string): Transliteration {
   const changed: Array<[string, string]> = [];
   const out = text.replace(FOREIGN_RUN, (run: string, off: number, str: string) => {
     if (MICRO.test(run) && /\d\s?$/.test(str.slice(Math.max(0, off - 2), off))) return run;
-    const latin = tidyLatin(anyAscii(run));
+    const latin = tidyLatin(run, anyAscii(run));
     if (!latin) return run;
     changed.push([run, latin]);
     return ` ${latin} `;
