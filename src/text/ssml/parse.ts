@@ -96,9 +96,9 @@ export function parseSsml(ssml: string): SsmlSegment[] {
   const failAt = (line: number, column: number) => (m: string): never => { throw new SsmlError(m, line, column); };
 
   parser.on('opentagstart', (tag) => {
-    // The parser stands just after "<name": report the position of '<' (1-based column).
+    // The parser has read "<name" and the character after it: report the position of '<' (1-based column).
     tagLine = parser.line;
-    tagColumn = parser.column - tag.name.length;
+    tagColumn = parser.column - tag.name.length - 1;
   });
   parser.on('opentag', (tag) => {
     const fail = failAt(tagLine, tagColumn);
@@ -177,7 +177,7 @@ export function parseSsml(ssml: string): SsmlSegment[] {
   } catch (e) {
     if (e instanceof SsmlError) throw e;
     const m = /^(\d+):(\d+): (.*)$/s.exec((e as Error).message);
-    // saxes reports a 0-based column of the character after the problem; +1 for 1-based.
+    // saxes's 0-based column of the next character = the 1-based column of the one it stopped at.
     if (m) throw new SsmlError(`malformed XML: ${m[3]!.split('\n')[0]}`, Number(m[1]), Number(m[2]));
     throw new SsmlError(`malformed XML: ${(e as Error).message.split('\n')[0]}`, parser.line, parser.column + 1);
   }

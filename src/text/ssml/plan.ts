@@ -81,6 +81,8 @@ export function planSegments(segments: readonly SsmlSegment[], options: { vocab?
         pause = (pause ?? 0) + seg.seconds;
         break;
       case 'text': {
+        // Normalisation drops leading punctuation, but "</emphasis>. Next" still ends a sentence.
+        if (/^\s*[.!?]+(\s|$)/.test(seg.text)) endSentence();
         const norm = normalizeForSpeech(seg.text, options.lexicon);
         warnings.push(...norm.warnings);
         const parts = norm.text.split(SENTENCE_END);
