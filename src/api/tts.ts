@@ -19,6 +19,7 @@ import { loadVoice, type LoadedVoice } from '../voice/load.js';
 import { VoiceError } from '../voice/config.js';
 import type { ResolveOptions, VoiceSpec } from '../voice/store.js';
 import { phoneTimings, wordTimings, type PhoneTiming, type WordTiming } from './timestamps.js';
+import { looksLikeSsml, planSsml, SsmlError, type SsmlStyle } from '../text/ssml/index.js';
 
 export type { PhoneTiming, WordTiming } from './timestamps.js';
 
@@ -87,6 +88,11 @@ export interface SynthesizeOptions {
   firstChunkFrames?: number;
   /** Largest chunk, frames (default 256). `firstChunkFrames: Infinity` gives whole sentences. */
   chunkFrames?: number;
+  /**
+   * The text is SSML (true), plain text (false), or SSML when it starts with `<speak`
+   * (undefined, the default). See docs/ssml.md.
+   */
+  ssml?: boolean;
 }
 
 export interface StageTimings {
@@ -133,8 +139,10 @@ export interface SentenceChunk {
   frames: number;
   /** Frames per token of the whole sentence; part 0 only. */
   durations: number[];
-  /** Seconds of silence at the end of `audio` (sentence silence, final part only). */
+  /** Seconds of silence at the end of `audio` (sentence silence or SSML breaks, final part only). */
   silence: number;
+  /** Seconds of silence at the start of `audio` (SSML breaks before the first word; first chunk only). */
+  leadingSilence: number;
   warnings: string[];
   /** This chunk's work; part 0's acoustic time includes the encoder and adaptor. */
   timings: StageTimings;
@@ -152,16 +160,45 @@ export interface SynthesisOutput {
   frames: number;
   mels: number;
   sentences: { text: string; start: number; end: number }[];
+  /** Silences between and around sentences (sentence silence, SSML breaks), seconds. */
+  pauses: Pause[];
   warnings: string[];
   timings: StageTimings;
   /** Seconds of audio. */
   duration: number;
 }
 
+export interface Pause {
+  start: number;
+  end: number;
+}
+
+/** Per-sentence settings of SSML input, on top of the call's controls. */
+export interface SentenceStyle {
+  style: SsmlStyle;
+  /** Resolved `<voice name>`; undefined: the call's speaker. */
+  speaker: number | undefined;
+  /** Silence after the sentence, seconds; undefined: the call's sentence silence. */
+  pauseAfter: number | undefined;
+}
+
 interface Plan {
   sentences: TextToPhonesResult[];
+  /** SSML input only: one per sentence. */
+  styles?: SentenceStyle[];
+  /** SSML breaks before the first word, seconds. */
+  leadingPause?: number;
   frontEndMs: number;
   warnings: string[];
+}
+
+/** The silences in a chunk's audio, in seconds of the whole audio. */
+export function chunkPauses(c: SentenceChunk): Pause[] {
+  const out: Pause[] = [];
+  if (c.leadingSilence > 0) out.push({ start: c.start, end: c.start + c.leadingSilence });
+  const end = c.start + c.audio.length / c.sampleRate;
+  if (c.silence > 0) out.push({ start: end - c.silence, end });
+  return out;
 }
 
 const STRESSED = /^([A-Z]{2})([012])$/;
@@ -174,7 +211,7 @@ function sentenceSpans(chunks: SentenceChunk[], sampleRate: number): { text: str
     if (c.part === 0) samples = 0;
     samples += c.audio.length;
     // The same arithmetic however the sentence was chunked.
-    if (c.final) out.push({ text: c.text, start: c.sentenceStart, end: c.sentenceStart + samples / sampleRate - c.silence });
+    if (c.final) out.push({ text: c.text, start: c.sentenceStart, end: c.sentenceStart + samples / sampleRate - c.silence - c.leadingSilence });
   }
   return out;
 }
@@ -305,15 +342,7 @@ export class ProDiffTTS {
     const N = this.voice.config.schedule.teacher_steps;
     const stepsProblem = o.steps === undefined ? undefined : stepCountProblem(N, o.steps);
     if (stepsProblem) throw new TTSInputError(`${stepsProblem} (the voice's own is ${this.voice.config.schedule.timesteps})`);
-    let speaker: number | undefined;
-    if (o.speaker !== undefined) {
-      const map = this.voice.config.speaker_id_map;
-      if (typeof o.speaker === 'string') {
-        if (!Object.hasOwn(map, o.speaker)) throw new TTSInputError(`unknown speaker '${o.speaker}' (speakers: ${Object.keys(map).join(', ') || 'none'})`);
-        speaker = map[o.speaker];
-      } else speaker = o.speaker;
-      if (!(Number.isInteger(speaker) && speaker! >= 0 && speaker! < this.voice.config.num_speakers)) throw new TTSInputError(`speaker ${String(o.speaker)} out of range [0, ${this.voice.config.num_speakers - 1}]`);
-    }
+    const speaker = o.speaker === undefined ? undefined : this.speakerId(o.speaker);
     return {
       steps: o.steps,
       durationScale: o.durationScale ?? inf.length_scale / (o.speed ?? 1),
@@ -325,13 +354,57 @@ export class ProDiffTTS {
     };
   }
 
-  /** Text -> sentences of phones, with the voice's stress policy; throws TTSInputError for bad text. */
-  phonemize(text: string, o: Pick<SynthesizeOptions, 'lexicon' | 'maxChars'> = {}): Plan {
+  /** A speaker id or name of this voice -> its id; TTSInputError when it has no such speaker. */
+  private speakerId(s: number | string): number {
+    const map = this.voice.config.speaker_id_map;
+    let speaker: number | undefined;
+    if (typeof s === 'string') {
+      if (!Object.hasOwn(map, s)) throw new TTSInputError(`unknown speaker '${s}' (speakers: ${Object.keys(map).join(', ') || 'none'})`);
+      speaker = map[s];
+    } else speaker = s;
+    if (!(Number.isInteger(speaker) && speaker! >= 0 && speaker! < this.voice.config.num_speakers)) throw new TTSInputError(`speaker ${String(s)} out of range [0, ${this.voice.config.num_speakers - 1}]`);
+    return speaker!;
+  }
+
+  /** `<voice name>` -> speaker id: a speaker name or id of the voice, or the voice's own name (its default speaker). */
+  private ssmlSpeaker(style: SsmlStyle): number | undefined {
+    const name = style.voice;
+    if (name === undefined || name === this.voice.name || name === this.voice.config.name) return undefined;
+    const map = this.voice.config.speaker_id_map;
+    if (Object.hasOwn(map, name)) return map[name];
+    if (/^\d+$/.test(name) && Number(name) < this.voice.config.num_speakers) return Number(name);
+    const speakers = [this.voice.config.name, ...Object.keys(map)].join(', ');
+    throw new TTSInputError(`SSML ${style.voiceAt ?? '?'}: <voice name="${name}">: voice ${this.voice.name} has no such speaker (names: ${speakers}; ids 0..${this.voice.config.num_speakers - 1})`);
+  }
+
+  /** SSML -> sentences of phones with their styles; TTSInputError (with line:column) for bad SSML. */
+  private phonemizeSsml(text: string, o: Pick<SynthesizeOptions, 'lexicon'>, t0: number): Plan {
+    let p;
+    try {
+      p = planSsml(text, { vocab: this.voice.vocab, ...(o.lexicon ? { lexicon: o.lexicon } : {}) });
+    } catch (e) {
+      if (e instanceof SsmlError) throw new TTSInputError(e.message);
+      throw e;
+    }
+    if (p.utterances.length === 0) throw new TTSInputError('the SSML has nothing to say: it holds no words');
+    const styles = p.utterances.map((u) => ({ style: u.style, speaker: this.ssmlSpeaker(u.style), pauseAfter: u.pauseAfter }));
+    return {
+      sentences: p.utterances.map((u) => mapPhones(u.sentence, this.voice)), styles, leadingPause: p.leadingPause,
+      frontEndMs: performance.now() - t0, warnings: p.warnings,
+    };
+  }
+
+  /**
+   * Text (or SSML: `o.ssml`, or text starting with `<speak`) -> sentences of phones, with the
+   * voice's stress policy; throws TTSInputError for bad text.
+   */
+  phonemize(text: string, o: Pick<SynthesizeOptions, 'lexicon' | 'maxChars' | 'ssml'> = {}): Plan {
     if (typeof text !== 'string') throw new TypeError('text must be a string');
     const max = o.maxChars ?? MAX_TEXT_CHARS;
     if (text.length > max) throw new TTSInputError(`text too long: ${text.length} characters (at most ${max}; split it and call again, or raise maxChars)`);
     if (text.trim() === '') throw new TTSInputError('no text given (empty)');
     const t0 = performance.now();
+    if (o.ssml ?? looksLikeSsml(text)) return this.phonemizeSsml(text, o, t0);
     const all = textToSentences(text, { vocab: this.voice.vocab, ...(o.lexicon ? { lexicon: o.lexicon } : {}) });
     const warnings = all.flatMap((s) => s.warnings);
     const sentences = all.filter((s) => s.words.some((w) => w.kind !== 'punctuation')).map((s) => mapPhones(s, this.voice));
@@ -350,34 +423,47 @@ export class ProDiffTTS {
     const plan = this.phonemize(text, o);
     const vocoder = await this.vocoderFor(o.vocoder);
     const sr = this.sampleRate, hop = this.hop;
-    let samples = 0;
+    const leading = Math.round((plan.leadingPause ?? 0) * sr);
+    let samples = leading;
     const n = plan.sentences.length;
     for (let i = 0; i < n; i++) {
       const s = plan.sentences[i]!;
+      const st = plan.styles?.[i];
+      const style = st?.style;
+      const speaker = st?.speaker ?? c.speaker;
+      const gain = style && style.volumeDb !== 0 ? 10 ** (style.volumeDb / 20) : 1;
+      const pauseAfter = st?.pauseAfter ?? (i < n - 1 ? c.silence : 0);
       const sentenceStart = samples / sr;
       let sentence: ChunkedSentence | undefined;
       for (let k = 0; sentence === undefined || k < sentence.bounds.length; k++) {
         if (o.signal?.aborted) throw o.signal.reason instanceof Error ? o.signal.reason : new Error('aborted');
         const r = await this.exclusive(async () => {
           sentence ??= await ChunkedSentence.start(this.acoustic, vocoder, s.ids, {
-            durationScale: c.durationScale, pitchShift: c.pitchShift, energyScale: c.energyScale, seed: (c.seed + i) >>> 0,
+            durationScale: c.durationScale / (style?.rate ?? 1), pitchShift: c.pitchShift + (style?.pitch ?? 0),
+            energyScale: c.energyScale * (style?.energy ?? 1), seed: (c.seed + i) >>> 0,
             ...(c.steps !== undefined ? { steps: c.steps } : {}),
-            ...(c.speaker !== undefined ? { speaker: c.speaker } : {}),
+            ...(speaker !== undefined ? { speaker } : {}),
           }, sizer);
           return sentence.chunk(k);
         });
         const sent = sentence!;
         const [a, b] = sent.bounds[k]!;
         const final = k === sent.bounds.length - 1;
-        const silence = final && i < n - 1 ? Math.round(c.silence * sr) : 0;
-        const audio = silence ? fitLength(r.audio, r.audio.length + silence) : r.audio;
-        const start = samples / sr;
-        samples += audio.length;
+        const silence = final ? Math.round(pauseAfter * sr) : 0;
+        const lead = i === 0 && k === 0 ? leading : 0;
+        const voiced = gain === 1 ? r.audio : r.audio.map((x) => x * gain);
+        let audio = silence ? fitLength(voiced, voiced.length + silence) : voiced;
+        if (lead) {
+          audio = new Float32Array(lead + audio.length);
+          audio.set(silence ? fitLength(voiced, voiced.length + silence) : voiced, lead);
+        }
+        const start = (samples - lead) / sr;
+        samples += audio.length - lead;
         const phonesTimed = k === 0 ? phoneTimings(s.phones, sent.prepared.durations, hop, sr, sentenceStart) : [];
         yield {
           index: i, count: n, part: k, final, text: s.normalized, audio, sampleRate: sr, start, sentenceStart, frameOffset: a,
           phones: k === 0 ? s.phones : [], phonesTimed, words: k === 0 ? wordTimings(s.words, phonesTimed) : [],
-          mel: r.mel, frames: b - a, durations: k === 0 ? sent.prepared.durations : [], silence: silence / sr,
+          mel: r.mel, frames: b - a, durations: k === 0 ? sent.prepared.durations : [], silence: silence / sr, leadingSilence: lead / sr,
           warnings: i === 0 && k === 0 ? plan.warnings : [],
           timings: { frontEndMs: i === 0 && k === 0 ? plan.frontEndMs : 0, acousticMs: r.acousticMs + (k === 0 ? sent.prepareMs : 0), vocoderMs: r.vocoderMs },
         };
@@ -413,6 +499,7 @@ export class ProDiffTTS {
       phones: chunks.flatMap((c) => c.phones), words: chunks.flatMap((c) => c.words), phonesTimed: chunks.flatMap((c) => c.phonesTimed),
       mel, frames, mels,
       sentences: sentenceSpans(chunks, this.sampleRate),
+      pauses: chunks.flatMap(chunkPauses),
       warnings: chunks.flatMap((c) => c.warnings),
       timings: { frontEndMs: sum('frontEndMs'), acousticMs: sum('acousticMs'), vocoderMs: sum('vocoderMs') },
     };

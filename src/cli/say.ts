@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from './command.js';
 import { encodeWav } from '../audio/wav.js';
 import { writeFileAtomic } from '../engine/atomic.js';
-import { MAX_TEXT_CHARS, ProDiffTTS, type SentenceChunk, type SynthesizeOptions } from '../api/tts.js';
+import { chunkPauses, MAX_TEXT_CHARS, ProDiffTTS, type Pause, type SentenceChunk, type SynthesizeOptions } from '../api/tts.js';
 import type { PhoneTiming, WordTiming } from '../api/timestamps.js';
 
 const USAGE = `usage: prodiff say [options] "text"     (or --text-file FILE, or text on standard input)
@@ -35,6 +35,7 @@ options:
   --float                  32-bit float samples instead of 16-bit
   --threads N              ONNX Runtime threads
   --max-chars N            longest text accepted (default ${MAX_TEXT_CHARS})
+  --ssml                   the text is SSML (default: SSML when it starts with <speak; see docs/ssml.md)
   -q, --quiet              no progress on standard error
 `;
 
@@ -91,6 +92,7 @@ function parseArgs(args: string[]): Args | 'help' {
       case '--max-chars': a.opts.maxChars = number(value(++i, arg), arg, true); break;
       case '--first-chunk-frames': a.opts.firstChunkFrames = number(value(++i, arg), arg, true); break;
       case '--chunk-frames': a.opts.chunkFrames = number(value(++i, arg), arg, true); break;
+      case '--ssml': a.opts.ssml = true; break;
       case '--stream': a.stream = true; break;
       case '--raw': a.raw = true; break;
       case '--float': a.float = true; break;
@@ -209,12 +211,13 @@ class StreamingFile {
 
 const r6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
-function timestampsJson(voice: string, sampleRate: number, chunks: { text: string; start: number; end: number }[], words: WordTiming[], phones: PhoneTiming[], duration: number): string {
+function timestampsJson(voice: string, sampleRate: number, chunks: { text: string; start: number; end: number }[], words: WordTiming[], phones: PhoneTiming[], pauses: Pause[], duration: number): string {
   const list = (xs: unknown[]) => (xs.length ? `[\n  ${xs.map((x) => JSON.stringify(x)).join(',\n  ')}\n ]` : '[]');
   return `{\n "voice": ${JSON.stringify(voice)},\n "sample_rate": ${sampleRate},\n "duration": ${r6(duration)},\n` +
     ` "sentences": ${list(chunks.map((c) => ({ text: c.text, start: r6(c.start), end: r6(c.end) })))},\n` +
     ` "words": ${list(words.map((w) => ({ word: w.word, start: r6(w.start), end: r6(w.end) })))},\n` +
-    ` "phones": ${list(phones.map((p) => ({ phone: p.phone, start: r6(p.start), end: r6(p.end) })))}\n}\n`;
+    ` "phones": ${list(phones.map((p) => ({ phone: p.phone, start: r6(p.start), end: r6(p.end) })))},\n` +
+    ` "pauses": ${list(pauses.map((p) => ({ start: r6(p.start), end: r6(p.end) })))}\n}\n`;
 }
 
 export const sayCommand: Command = {
@@ -261,6 +264,7 @@ export const sayCommand: Command = {
       let sentenceSamples = 0;
       const words: WordTiming[] = [];
       const phones: PhoneTiming[] = [];
+      const pauses: Pause[] = [];
       let samples = 0;
       let firstMs: number | undefined;
       if (a.stream) {
@@ -277,8 +281,9 @@ export const sayCommand: Command = {
         firstMs ??= performance.now() - tLoad;
         if (c.part === 0) sentenceSamples = 0;
         sentenceSamples += c.audio.length;
-        if (c.final) sentences.push({ text: c.text, start: c.sentenceStart, end: c.sentenceStart + sentenceSamples / sr - c.silence });
+        if (c.final) sentences.push({ text: c.text, start: c.sentenceStart, end: c.sentenceStart + sentenceSamples / sr - c.silence - c.leadingSilence });
         words.push(...c.words);
+        pauses.push(...chunkPauses(c));
         phones.push(...c.phonesTimed);
         samples += c.audio.length;
         if (a.stream) {
@@ -307,7 +312,7 @@ export const sayCommand: Command = {
         else writeFileAtomic(a.output!, wav);
       } else file?.finish();
       file = undefined;
-      if (a.timestamps) writeFileAtomic(a.timestamps, timestampsJson(tts.voice.name, sr, sentences, words, phones, samples / sr));
+      if (a.timestamps) writeFileAtomic(a.timestamps, timestampsJson(tts.voice.name, sr, sentences, words, phones, pauses, samples / sr));
       const secs = samples / sr;
       const ms = performance.now() - tLoad;
       log(`${toStdout ? 'wrote' : `wrote ${a.output}:`} ${secs.toFixed(2)} s of audio, ${sentences.length} sentence(s), voice ${tts.voice.name}; ` +

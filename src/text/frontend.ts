@@ -87,7 +87,8 @@ export function normalizeForSpeech(text: string, lexicon?: Lexicon): { text: str
   return normalizeTextDetailed(text, { isKnownWord: (w) => readsAsWord(w, lex) });
 }
 
-interface Item {
+/** A word, punctuation mark or inline phone group with its pronunciation, before assembly. */
+export interface Item {
   text: string;
   kind: SpanKind;
   phones: string[];
@@ -97,7 +98,7 @@ interface Item {
 const TOKEN_RE = /\{[^{}\n]*\}|[A-Za-z]+(?:['-][A-Za-z]+)*'?|[!,.?;:]/g;
 
 /** Splits spoken-form text into items (words, punctuation, inline phones) with pronunciations. */
-function itemsOf(spoken: string, lexicon: Map<string, string[]>, warnings: string[]): Item[] {
+export function itemsOf(spoken: string, lexicon: Map<string, string[]>, warnings: string[]): Item[] {
   const items: Item[] = [];
   for (const m of spoken.matchAll(TOKEN_RE)) {
     const tok = m[0];
@@ -146,7 +147,19 @@ export function textToPhones(text: string, options: TextToPhonesOptions = {}): T
     ? { text: text.replace(/\s+/g, ' ').trim(), warnings: [] as string[] }
     : normalizeForSpeech(text, options.lexicon);
   const warnings = [...norm.warnings];
-  const items = itemsOf(norm.text, lexicon, warnings);
+  return assembleItems(itemsOf(norm.text, lexicon, warnings), norm.text, warnings, vocab, options);
+}
+
+/** The compiled (lower-case, validated) form of a user lexicon, cached per lexicon object. */
+export function compiledLexicon(lexicon: Lexicon | undefined): Map<string, string[]> {
+  return compiled(lexicon);
+}
+
+/**
+ * Items of one utterance -> tokens, ids and word spans (the official conventions: leading and
+ * trailing punctuation dropped, `|` between adjacent words, `<BOS>` ... `<EOS>`).
+ */
+export function assembleItems(items: readonly Item[], normalized: string, warnings: string[], vocab: PhoneVocab = vocabOf({}), options: TextToPhonesOptions = {}): TextToPhonesResult {
   // Official postprocess: drop silence items at the head and tail.
   let a = 0;
   let b = items.length;
@@ -177,7 +190,7 @@ export function textToPhones(text: string, options: TextToPhonesOptions = {}): T
   const ids = vocab.encode(phones);
   const missing = [...new Set(phones.filter((p) => !vocab.has(p)))];
   if (missing.length) warnings.push(`not in the phone set (mapped to id ${vocab.unknownId}): ${missing.join(' ')}`);
-  return { normalized: norm.text, phones, ids, words, warnings };
+  return { normalized, phones, ids, words, warnings };
 }
 
 /** Abbreviations that are followed by more of the same sentence (for text that was not normalised). */
