@@ -25,6 +25,15 @@ export type { PhoneTiming, WordTiming } from './timestamps.js';
 /** Longest text one call accepts (characters); about an hour of speech. */
 export const MAX_TEXT_CHARS = 50_000;
 
+/** The accepted range of each numeric synthesis control, [min, max]. */
+export const CONTROL_RANGES = {
+  speed: [0.1, 10],
+  durationScale: [0.1, 10],
+  pitch: [-24, 24],
+  energy: [0, 10],
+  sentenceSilence: [0, 10],
+} as const satisfies Partial<Record<keyof SynthesizeOptions, readonly [number, number]>>;
+
 /** Bad text or options given to synthesize/stream (as opposed to a broken voice). */
 export class TTSInputError extends Error {
   constructor(message: string) {
@@ -293,14 +302,11 @@ export class ProDiffTTS {
   /** Validated synthesis controls. */
   private controls(o: SynthesizeOptions) {
     const inf = this.voice.config.inference;
-    const check = (name: string, v: number | undefined, lo: number, hi: number) => {
+    const check = (name: keyof typeof CONTROL_RANGES, v: number | undefined) => {
+      const [lo, hi] = CONTROL_RANGES[name];
       if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi)) throw new TTSInputError(`${name} must be a number in [${lo}, ${hi}] (got ${String(v)})`);
     };
-    check('speed', o.speed, 0.1, 10);
-    check('durationScale', o.durationScale, 0.1, 10);
-    check('pitch', o.pitch, -24, 24);
-    check('energy', o.energy, 0, 10);
-    check('sentenceSilence', o.sentenceSilence, 0, 10);
+    for (const name of Object.keys(CONTROL_RANGES) as (keyof typeof CONTROL_RANGES)[]) check(name, o[name]);
     if (o.seed !== undefined && !(Number.isInteger(o.seed) && o.seed >= 0 && o.seed <= 0xffffffff)) throw new TTSInputError(`seed must be an integer in [0, 2^32) (got ${String(o.seed)})`);
     const N = this.voice.config.schedule.teacher_steps;
     const stepsProblem = o.steps === undefined ? undefined : stepCountProblem(N, o.steps);
