@@ -219,6 +219,9 @@ function mapPhones(s: TextToPhonesResult, voice: LoadedVoice): TextToPhonesResul
 export class ProDiffTTS {
   private readonly serial = new Serial();
   private readonly vocoders = new Map<string, Promise<Vocoder>>();
+  /** Vocoders this instance made (and so releases); one given as an instance stays the caller's. */
+  private readonly ownVocoders = new Set<Vocoder>();
+  private disposed: Promise<void> | undefined;
 
   private constructor(
     readonly voice: LoadedVoice,
@@ -241,10 +244,37 @@ export class ProDiffTTS {
     } catch (e) {
       throw new VoiceError(v.model.file, `the weights do not fit the model voice.json describes: ${(e as Error).message}`);
     }
-    const vocoder = typeof o.vocoder === 'object' ? o.vocoder : await ProDiffTTS.makeVocoder(v, o.vocoder ?? v.config.vocoder.type, placement(o));
-    ProDiffTTS.checkVocoder(v, vocoder);
+    let vocoder: Vocoder;
+    try {
+      vocoder = typeof o.vocoder === 'object' ? o.vocoder : await ProDiffTTS.makeVocoder(v, o.vocoder ?? v.config.vocoder.type, placement(o));
+      ProDiffTTS.checkVocoder(v, vocoder);
+    } catch (e) {
+      await acoustic.dispose();
+      throw e;
+    }
     textToSentences('Warm up.', { vocab: v.vocab }); // loads the dictionary now, not on the first call
-    return new ProDiffTTS(v, acoustic, vocoder, placement(o));
+    const tts = new ProDiffTTS(v, acoustic, vocoder, placement(o));
+    if (typeof o.vocoder !== 'object') tts.ownVocoders.add(vocoder);
+    return tts;
+  }
+
+  /**
+   * Releases every ORT session this instance holds (the acoustic model's and the vocoders' it
+   * made; a vocoder passed in as an instance is left to its owner), after the chunk in progress.
+   * Later calls to synthesize/stream throw; calling dispose again is harmless.
+   */
+  dispose(): Promise<void> {
+    this.disposed ??= this.exclusive(async () => {
+      const made = await Promise.allSettled([...this.vocoders.values()]);
+      const vocoders = new Set(made.flatMap((r) => (r.status === 'fulfilled' && this.ownVocoders.has(r.value) ? [r.value] : [])));
+      await Promise.all([this.acoustic.dispose(), ...[...vocoders].map((v) => v.dispose?.())]);
+      this.vocoders.clear();
+    });
+    return this.disposed;
+  }
+
+  private checkUsable(): void {
+    if (this.disposed) throw new Error(`ProDiffTTS: this instance (voice '${this.voice.name}') was disposed; load the voice again to synthesise`);
   }
 
   private static async makeVocoder(v: LoadedVoice, type: string, session: SessionPlacement): Promise<Vocoder> {
@@ -290,6 +320,7 @@ export class ProDiffTTS {
     let p = this.vocoders.get(v);
     if (!p) {
       p = ProDiffTTS.makeVocoder(this.voice, v, this.session).then((voc) => {
+        this.ownVocoders.add(voc);
         ProDiffTTS.checkVocoder(this.voice, voc);
         return voc;
       });
@@ -351,6 +382,7 @@ export class ProDiffTTS {
    * up to `chunkFrames`), each exactly the samples whole-sentence synthesis gives.
    */
   async *stream(text: string, o: SynthesizeOptions = {}): AsyncGenerator<SentenceChunk, void, undefined> {
+    this.checkUsable();
     const c = this.controls(o);
     const sizer = chunkSizer(o);
     const plan = this.phonemize(text, o);
@@ -365,6 +397,7 @@ export class ProDiffTTS {
       for (let k = 0; sentence === undefined || k < sentence.bounds.length; k++) {
         if (o.signal?.aborted) throw o.signal.reason instanceof Error ? o.signal.reason : new Error('aborted');
         const r = await this.exclusive(async () => {
+          this.checkUsable();
           sentence ??= await ChunkedSentence.start(this.acoustic, vocoder, s.ids, {
             durationScale: c.durationScale, pitchShift: c.pitchShift, energyScale: c.energyScale, seed: (c.seed + i) >>> 0,
             ...(c.steps !== undefined ? { steps: c.steps } : {}),
@@ -396,6 +429,7 @@ export class ProDiffTTS {
    * sentences are synthesised whole unless `firstChunkFrames` is given (the samples are the same).
    */
   async synthesize(text: string, o: SynthesizeOptions = {}): Promise<SynthesisOutput> {
+    this.checkUsable();
     const chunks: SentenceChunk[] = [];
     for await (const c of this.stream(text, { ...o, firstChunkFrames: o.firstChunkFrames ?? Infinity })) chunks.push(c);
     const total = chunks.reduce((a, c) => a + c.audio.length, 0);

@@ -1,11 +1,9 @@
 // prodiff say: text -> WAV with a voice package; sentence by sentence, optionally streamed.
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { writeFileAtomic } from '../engine/atomic.js';
-import { writeError } from '../util/fs-errors.js';
 import { optionalNumberFlag, parseCommandArgs, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { checkWritable, readStdinText, readTextInput, writeOutput, writeStdout } from './io.js';
-import { encodeWav } from '../audio/wav.js';
+import { encodeWav, WavFileWriter } from '../audio/wav.js';
 import { CONTROL_RANGES, MAX_TEXT_CHARS, ProDiffTTS, TTSInputError, type SentenceChunk, type SynthesizeOptions } from '../api/tts.js';
 import type { PhoneTiming, WordTiming } from '../api/timestamps.js';
 
@@ -126,59 +124,6 @@ function streamingWavHeader(sampleRate: number, float: boolean): Uint8Array {
 
 const pcmBytes = (audio: Float32Array, sr: number, float: boolean) => encodeWav(audio, sr, float ? 'float32' : 'pcm16').subarray(44);
 
-/** An output written piece by piece into a temporary file, renamed into place at the end. */
-class StreamingFile {
-  private readonly tmp: string;
-  private fd: number;
-  private bytes = 0;
-  constructor(readonly path: string, private readonly header: Uint8Array | null) {
-    this.tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-    try {
-      this.fd = openSync(this.tmp, 'w');
-    } catch (e) {
-      throw writeError(path, e);
-    }
-    if (header) this.write(header);
-  }
-  write(b: Uint8Array): void {
-    try {
-      let n = 0;
-      while (n < b.length) n += writeSync(this.fd, b, n, b.length - n);
-    } catch (e) {
-      throw writeError(this.path, e);
-    }
-    this.bytes += b.length;
-  }
-  finish(): void {
-    try {
-      this.finishWrites();
-    } catch (e) {
-      throw writeError(this.path, e);
-    }
-  }
-  private finishWrites(): void {
-    if (this.header) {
-      // Real sizes now that the length is known.
-      const sizes = Buffer.alloc(4);
-      sizes.writeUInt32LE(this.bytes - 8, 0);
-      writeSync(this.fd, sizes, 0, 4, 4);
-      sizes.writeUInt32LE(this.bytes - 44, 0);
-      writeSync(this.fd, sizes, 0, 4, 40);
-    }
-    fsyncSync(this.fd);
-    closeSync(this.fd);
-    this.fd = -1;
-    renameSync(this.tmp, this.path);
-  }
-  abort(): void {
-    if (this.fd >= 0) {
-      try { closeSync(this.fd); } catch { /* closed */ }
-      this.fd = -1;
-    }
-    try { unlinkSync(this.tmp); } catch { /* gone */ }
-  }
-}
-
 const r6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
 function timestampsJson(voice: string, sampleRate: number, chunks: { text: string; start: number; end: number }[], words: WordTiming[], phones: PhoneTiming[], duration: number): string {
@@ -197,7 +142,7 @@ export const sayCommand: Command = {
     const a = parsed;
     const log = (s: string) => { if (!a.quiet) process.stderr.write(`say: ${s}\n`); };
     const toStdout = a.output === '-';
-    let file: StreamingFile | undefined;
+    let file: WavFileWriter | undefined;
     let stdoutBroken = false;
     const onSignal = () => {
       file?.abort();
@@ -228,7 +173,7 @@ export const sayCommand: Command = {
         const header = a.raw ? null : streamingWavHeader(sr, a.float);
         if (toStdout) {
           if (header) await writeStdout(header);
-        } else file = new StreamingFile(a.output, header);
+        } else file = new WavFileWriter(a.output, sr, a.float ? 'float32' : 'pcm16');
       }
       // Without --stream, chunks would only add work: whole sentences unless chunk sizes are given.
       for await (const c of tts.stream(text, a.stream ? a.opts : { firstChunkFrames: Infinity, ...a.opts })) {
@@ -250,7 +195,7 @@ export const sayCommand: Command = {
               stdoutBroken = true;
               break;
             }
-          } else file!.write(bytes);
+          } else file!.writeEncoded(bytes);
           if (c.final) log(`sentence ${c.index + 1}/${c.count}: ${(sentenceSamples / sr).toFixed(2)} s${c.part > 0 ? ` in ${c.part + 1} chunks` : ''}`);
         } else chunks.push(c);
       }
