@@ -2,7 +2,7 @@
 // Written by hand so that every malformed input gets a precise error naming the file and the problem.
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { writeFileAtomic } from '../engine/atomic.js';
-import { writeError } from '../util/fs-errors.js';
+import { fsErrorReason, writeError } from '../util/fs-errors.js';
 
 export type WavSampleFormat = 'pcm8' | 'pcm16' | 'pcm24' | 'pcm32' | 'float32' | 'float64';
 
@@ -147,7 +147,7 @@ export function readWav(path: string): WavData {
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new WavError(path, `cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new WavError(path, `cannot read the file (${fsErrorReason(e)})`);
   }
   return decodeWav(bytes, path);
 }

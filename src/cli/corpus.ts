@@ -23,6 +23,8 @@ export const corpusCommand: Command = {
   async run(args) {
     const [sub, ...rest] = args;
     if (sub === '--help' || sub === '-h') { process.stdout.write(USAGE); return 0; }
+    // An option before the subcommand: an unknown one is reported as such.
+    if (sub?.startsWith('-') && parseCommandArgs(args, USAGE, {}) === null) return 0;
     if (sub !== 'synth') throw new UsageError(sub === undefined ? 'give a subcommand: synth' : `unknown subcommand '${sub}' (the only one is synth)`);
     const p = parseCommandArgs(rest, USAGE, {
       sentences: { type: 'string' }, out: { type: 'string' }, voice: { type: 'string', default: 'slt' },

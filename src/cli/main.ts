@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // prodiff command-line entry: a table of sub-commands, each in its own module.
 import { readFileSync } from 'node:fs';
-import { parseDevice, probeDevice, setDefaultDevice } from '../engine/device.js';
 import { fsErrorReason, isFsError } from '../util/fs-errors.js';
 import { needsAllocatorSettings, rerunWithAllocatorSettings } from './allocator.js';
 import { CliError, UsageError } from './args.js';
@@ -34,6 +33,8 @@ async function applyDevice(argv: string[]): Promise<string[]> {
     } else rest.push(arg);
   }
   if (name !== undefined) {
+    // Loaded only when asked for: it loads ONNX Runtime, which --help and --version do not need.
+    const { parseDevice, probeDevice, setDefaultDevice } = await import('../engine/device.js');
     let device;
     try {
       device = parseDevice(name, source);
