@@ -99,6 +99,7 @@ export function numberFlag(name: string, value: string, o: { integer?: boolean; 
   const what = o.integer ? 'an integer' : 'a number';
   if (value.trim() === '' || !Number.isFinite(x) || (o.integer && !Number.isInteger(x))) throw new UsageError(`--${name}: '${value}' is not ${what}`);
   if ((o.min !== undefined && x < o.min) || (o.max !== undefined && x > o.max)) {
+    if (o.integer && o.min === 1 && o.max === undefined) throw new UsageError(`--${name} must be a positive integer, got '${value}'`);
     const range = o.max === undefined ? `>= ${o.min}` : o.min === undefined ? `<= ${o.max}` : `in [${o.min}, ${o.max}]`;
     throw new UsageError(`--${name} must be ${what} ${range}, got '${value}'`);
   }
