@@ -11,3 +11,4 @@ export {
 } from './api/tts.js';
 export { VoiceError, type VoiceConfig } from './voice/config.js';
 export { GriffinLimVocoder, registerVocoder, createVocoder, vocoderTypes, type Vocoder, type VocoderContext, type VocoderFactory } from './model/vocoder.js';
+export { writeWav, writeWavChannels, writeWavChunks, WavFileWriter, readWav, type AudioChunk } from './audio/wav.js';

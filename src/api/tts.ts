@@ -26,6 +26,15 @@ export type { PhoneTiming, WordTiming } from './timestamps.js';
 /** Longest text one call accepts (characters); about an hour of speech. */
 export const MAX_TEXT_CHARS = 50_000;
 
+/** The accepted range of each numeric synthesis control, [min, max]. */
+export const CONTROL_RANGES = {
+  speed: [0.1, 10],
+  durationScale: [0.1, 10],
+  pitch: [-24, 24],
+  energy: [0, 10],
+  sentenceSilence: [0, 10],
+} as const satisfies Partial<Record<keyof SynthesizeOptions, readonly [number, number]>>;
+
 /** Bad text or options given to synthesize/stream (as opposed to a broken voice). */
 export class TTSInputError extends Error {
   constructor(message: string) {
@@ -247,6 +256,9 @@ function mapPhones(s: TextToPhonesResult, voice: LoadedVoice): TextToPhonesResul
 export class ProDiffTTS {
   private readonly serial = new Serial();
   private readonly vocoders = new Map<string, Promise<Vocoder>>();
+  /** Vocoders this instance made (and so releases); one given as an instance stays the caller's. */
+  private readonly ownVocoders = new Set<Vocoder>();
+  private disposed: Promise<void> | undefined;
 
   private constructor(
     readonly voice: LoadedVoice,
@@ -269,10 +281,37 @@ export class ProDiffTTS {
     } catch (e) {
       throw new VoiceError(v.model.file, `the weights do not fit the model voice.json describes: ${(e as Error).message}`);
     }
-    const vocoder = typeof o.vocoder === 'object' ? o.vocoder : await ProDiffTTS.makeVocoder(v, o.vocoder ?? v.config.vocoder.type, placement(o));
-    ProDiffTTS.checkVocoder(v, vocoder);
+    let vocoder: Vocoder;
+    try {
+      vocoder = typeof o.vocoder === 'object' ? o.vocoder : await ProDiffTTS.makeVocoder(v, o.vocoder ?? v.config.vocoder.type, placement(o));
+      ProDiffTTS.checkVocoder(v, vocoder);
+    } catch (e) {
+      await acoustic.dispose();
+      throw e;
+    }
     textToSentences('Warm up.', { vocab: v.vocab }); // loads the dictionary now, not on the first call
-    return new ProDiffTTS(v, acoustic, vocoder, placement(o));
+    const tts = new ProDiffTTS(v, acoustic, vocoder, placement(o));
+    if (typeof o.vocoder !== 'object') tts.ownVocoders.add(vocoder);
+    return tts;
+  }
+
+  /**
+   * Releases every ORT session this instance holds (the acoustic model's and the vocoders' it
+   * made; a vocoder passed in as an instance is left to its owner), after the chunk in progress.
+   * Later calls to synthesize/stream throw; calling dispose again is harmless.
+   */
+  dispose(): Promise<void> {
+    this.disposed ??= this.exclusive(async () => {
+      const made = await Promise.allSettled([...this.vocoders.values()]);
+      const vocoders = new Set(made.flatMap((r) => (r.status === 'fulfilled' && this.ownVocoders.has(r.value) ? [r.value] : [])));
+      await Promise.all([this.acoustic.dispose(), ...[...vocoders].map((v) => v.dispose?.())]);
+      this.vocoders.clear();
+    });
+    return this.disposed;
+  }
+
+  private checkUsable(): void {
+    if (this.disposed) throw new Error(`ProDiffTTS: this instance (voice '${this.voice.name}') was disposed; load the voice again to synthesise`);
   }
 
   private static async makeVocoder(v: LoadedVoice, type: string, session: SessionPlacement): Promise<Vocoder> {
@@ -318,6 +357,7 @@ export class ProDiffTTS {
     let p = this.vocoders.get(v);
     if (!p) {
       p = ProDiffTTS.makeVocoder(this.voice, v, this.session).then((voc) => {
+        this.ownVocoders.add(voc);
         ProDiffTTS.checkVocoder(this.voice, voc);
         return voc;
       });
@@ -330,14 +370,11 @@ export class ProDiffTTS {
   /** Validated synthesis controls. */
   private controls(o: SynthesizeOptions) {
     const inf = this.voice.config.inference;
-    const check = (name: string, v: number | undefined, lo: number, hi: number) => {
+    const check = (name: keyof typeof CONTROL_RANGES, v: number | undefined) => {
+      const [lo, hi] = CONTROL_RANGES[name];
       if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi)) throw new TTSInputError(`${name} must be a number in [${lo}, ${hi}] (got ${String(v)})`);
     };
-    check('speed', o.speed, 0.1, 10);
-    check('durationScale', o.durationScale, 0.1, 10);
-    check('pitch', o.pitch, -24, 24);
-    check('energy', o.energy, 0, 10);
-    check('sentenceSilence', o.sentenceSilence, 0, 10);
+    for (const name of Object.keys(CONTROL_RANGES) as (keyof typeof CONTROL_RANGES)[]) check(name, o[name]);
     if (o.seed !== undefined && !(Number.isInteger(o.seed) && o.seed >= 0 && o.seed <= 0xffffffff)) throw new TTSInputError(`seed must be an integer in [0, 2^32) (got ${String(o.seed)})`);
     const N = this.voice.config.schedule.teacher_steps;
     const stepsProblem = o.steps === undefined ? undefined : stepCountProblem(N, o.steps);
@@ -418,6 +455,7 @@ export class ProDiffTTS {
    * up to `chunkFrames`), each exactly the samples whole-sentence synthesis gives.
    */
   async *stream(text: string, o: SynthesizeOptions = {}): AsyncGenerator<SentenceChunk, void, undefined> {
+    this.checkUsable();
     const c = this.controls(o);
     const sizer = chunkSizer(o);
     const plan = this.phonemize(text, o);
@@ -438,6 +476,7 @@ export class ProDiffTTS {
       for (let k = 0; sentence === undefined || k < sentence.bounds.length; k++) {
         if (o.signal?.aborted) throw o.signal.reason instanceof Error ? o.signal.reason : new Error('aborted');
         const r = await this.exclusive(async () => {
+          this.checkUsable();
           sentence ??= await ChunkedSentence.start(this.acoustic, vocoder, s.ids, {
             durationScale: c.durationScale / (style?.rate ?? 1), pitchShift: c.pitchShift + (style?.pitch ?? 0),
             energyScale: c.energyScale * (style?.energy ?? 1), seed: (c.seed + i) >>> 0,
@@ -476,6 +515,7 @@ export class ProDiffTTS {
    * sentences are synthesised whole unless `firstChunkFrames` is given (the samples are the same).
    */
   async synthesize(text: string, o: SynthesizeOptions = {}): Promise<SynthesisOutput> {
+    this.checkUsable();
     const chunks: SentenceChunk[] = [];
     for await (const c of this.stream(text, { ...o, firstChunkFrames: o.firstChunkFrames ?? Infinity })) chunks.push(c);
     const total = chunks.reduce((a, c) => a + c.audio.length, 0);

@@ -1,7 +1,8 @@
 // WAV (little-endian RIFF) reading and writing: integer PCM 8/16/24/32-bit, IEEE float 32/64-bit, WAVE_FORMAT_EXTENSIBLE.
 // Written by hand so that every malformed input gets a precise error naming the file and the problem.
-import { readFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { writeFileAtomic } from '../engine/atomic.js';
+import { fsErrorReason, writeError } from '../util/fs-errors.js';
 
 export type WavSampleFormat = 'pcm8' | 'pcm16' | 'pcm24' | 'pcm32' | 'float32' | 'float64';
 
@@ -146,7 +147,7 @@ export function readWav(path: string): WavData {
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new WavError(path, `cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new WavError(path, `cannot read the file (${fsErrorReason(e)})`);
   }
   return decodeWav(bytes, path);
 }
@@ -208,12 +209,124 @@ export function encodeWav(
   return out;
 }
 
-/** Writes a WAV file atomically. */
-export function writeWav(
+/** Writes one mono signal as a WAV file, atomically. */
+export function writeWav(path: string, samples: Float32Array | Float64Array, sampleRate: number, format: 'pcm16' | 'float32' = 'pcm16'): void {
+  // An array here is ambiguous (channels, or streamed chunks?): each has its own function.
+  if (Array.isArray(samples)) {
+    throw new TypeError('writeWav writes one mono signal (a Float32Array); for several channels use writeWavChannels, for streamed chunks writeWavChunks');
+  }
+  writeFileAtomic(path, encodeWav(samples, sampleRate, format));
+}
+
+/** Writes several channels (all the same length) as one interleaved WAV file, atomically. */
+export function writeWavChannels(path: string, channels: (Float32Array | Float64Array)[], sampleRate: number, format: 'pcm16' | 'float32' = 'pcm16'): void {
+  writeFileAtomic(path, encodeWav(channels, sampleRate, format));
+}
+
+/** A chunk of mono audio: samples, or anything carrying them as `audio` (ProDiffTTS.stream's chunks). */
+export type AudioChunk = Float32Array | Float64Array | { audio: Float32Array | Float64Array; sampleRate?: number };
+
+/**
+ * A mono WAV file written piece by piece: into a temporary file next to `path`, whose header gets
+ * the real sizes and which is renamed into place by `finish()`; `abort()` removes it. Errors name
+ * `path`, never the temporary file.
+ */
+export class WavFileWriter {
+  private readonly tmp: string;
+  private fd: number;
+  private bytes = 0;
+  private readonly format: 'pcm16' | 'float32';
+
+  constructor(readonly path: string, readonly sampleRate: number, format: 'pcm16' | 'float32' = 'pcm16') {
+    this.format = format;
+    const header = encodeWav(new Float32Array(0), sampleRate, format);
+    this.tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+    try {
+      this.fd = openSync(this.tmp, 'w');
+    } catch (e) {
+      throw writeError(path, e);
+    }
+    this.put(header);
+  }
+
+  /** Samples written so far. */
+  get samples(): number {
+    return (this.bytes - 44) / (this.format === 'pcm16' ? 2 : 4);
+  }
+
+  /** Appends mono samples. */
+  write(samples: Float32Array | Float64Array): void {
+    this.put(encodeWav(samples, this.sampleRate, this.format).subarray(44));
+  }
+
+  /** Appends bytes already in this file's sample format (raw PCM). */
+  writeEncoded(bytes: Uint8Array): void {
+    this.put(bytes);
+  }
+
+  private put(b: Uint8Array): void {
+    if (this.fd < 0) throw new Error(`${this.path}: the WAV writer is closed`);
+    try {
+      let n = 0;
+      while (n < b.length) n += writeSync(this.fd, b, n, b.length - n);
+    } catch (e) {
+      this.abort();
+      throw writeError(this.path, e);
+    }
+    this.bytes += b.length;
+  }
+
+  /** Patches the sizes into the header and renames the file into place. */
+  finish(): void {
+    try {
+      const sizes = Buffer.alloc(4);
+      sizes.writeUInt32LE(this.bytes - 8, 0);
+      writeSync(this.fd, sizes, 0, 4, 4);
+      sizes.writeUInt32LE(this.bytes - 44, 0);
+      writeSync(this.fd, sizes, 0, 4, 40);
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+      this.fd = -1;
+      renameSync(this.tmp, this.path);
+    } catch (e) {
+      this.abort();
+      throw writeError(this.path, e);
+    }
+  }
+
+  /** Removes the temporary file (nothing is left at `path`). */
+  abort(): void {
+    if (this.fd >= 0) {
+      try { closeSync(this.fd); } catch { /* closed */ }
+      this.fd = -1;
+    }
+    try { unlinkSync(this.tmp); } catch { /* gone */ }
+  }
+}
+
+/**
+ * Writes streamed mono chunks (Float32Arrays, or ProDiffTTS.stream's chunks) one after another as
+ * one WAV file, without holding the whole audio; the file appears complete or not at all.
+ * Returns the number of samples written.
+ */
+export async function writeWavChunks(
   path: string,
-  samples: Float32Array | Float64Array | (Float32Array | Float64Array)[],
+  chunks: Iterable<AudioChunk> | AsyncIterable<AudioChunk>,
   sampleRate: number,
   format: 'pcm16' | 'float32' = 'pcm16',
-): void {
-  writeFileAtomic(path, encodeWav(samples, sampleRate, format));
+): Promise<number> {
+  const w = new WavFileWriter(path, sampleRate, format);
+  try {
+    for await (const c of chunks) {
+      const audio = 'audio' in c ? c.audio : c;
+      if (!('audio' in c) && !(c instanceof Float32Array || c instanceof Float64Array)) throw new TypeError('writeWavChunks: a chunk must be a Float32Array or have an audio field');
+      if ('audio' in c && c.sampleRate !== undefined && c.sampleRate !== sampleRate) throw new Error(`writeWavChunks: a chunk at ${c.sampleRate} Hz in a ${sampleRate} Hz file`);
+      w.write(audio);
+    }
+    w.finish();
+  } catch (e) {
+    w.abort();
+    throw e;
+  }
+  return w.samples;
 }

@@ -14,6 +14,7 @@ export const commands: Record<string, Command> = {
   distill: { summary: 'progressive distillation: distill --teacher RUN --out RUN2 [--steps 2]', run: async (a) => (await import('./distill.js')).distillCommand.run(a) },
   'eval-vocoder': { summary: 'vocoders vs Griffin-Lim on held-out utterances: mel L1, MCD, RTF, ASR WER (eval-vocoder RUN... --data CACHE [--acoustic RUN])', run: async (a) => (await import('./eval-vocoder.js')).evalVocoderCommand.run(a) },
   eval: { summary: 'evaluate teachers and students: eval RUN [RUN...] --data CACHE [--split test] [--limit N] [--json OUT] [--asr]', run: async (a) => (await import('./eval.js')).evalCommand.run(a) },
+  'make-voice': { summary: 'package a training run as a voice: make-voice RUN --out voices/NAME [--dataset ... --license ...]', run: async (a) => (await import('./make-voice.js')).makeVoiceCommand.run(a) },
   say: { summary: 'speak text: say "text" -o out.wav [--voice NAME|DIR] [--stream] [--timestamps FILE]', run: async (a) => (await import('./say.js')).sayCommand.run(a) },
   voices: { summary: 'list the installed voices (bundled and $PRODIFF_VOICES)', run: async (a) => (await import('./voices.js')).voicesCommand.run(a) },
   phonemize: { summary: 'text -> normalised text, phones and token ids (--words, --json, --phone-set)', run: async (a) => (await import('./phonemize.js')).phonemize.run(a) },

@@ -1,9 +1,9 @@
 // `prodiff convert official.ckpt out.safetensors`: reads an official ProDiff checkpoint (PyTorch's
 // zip or legacy format, without Python and without executing any pickled code) and writes the
 // weights under their official key names, with the hparams needed to rebuild the model.
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { convertProDiffCheckpointFile } from '../model/checkpoint.js';
+import { numberFlag, parseCommandArgs, UsageError } from './args.js';
+import { readTextInput, requireInput } from './io.js';
 
 const USAGE = `usage: prodiff convert CHECKPOINT.ckpt OUT.safetensors [options]
   --config FILE      the run's config.yaml (top-level scalar keys are read: num_heads, f0_mean, ...)
@@ -37,37 +37,26 @@ export function readFlatYaml(text: string): Record<string, unknown> {
 
 export async function run(args: string[]): Promise<number> {
   if (args.includes('--hifigan')) return (await import('./convert-hifigan.js')).run(args);
-  if (args.includes('--help') || args.includes('-h')) { process.stdout.write(`${USAGE}\n`); return 0; }
-  let p;
-  try {
-    p = parseArgs({
-      args, allowPositionals: true, strict: true,
-      options: {
-        config: { type: 'string' }, hparams: { type: 'string' }, 'f0-mean': { type: 'string' }, 'f0-std': { type: 'string' },
-        'num-heads': { type: 'string' }, 'no-teacher': { type: 'boolean', default: false },
-      },
-    });
-  } catch (e) {
-    process.stderr.write(`prodiff convert: ${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  const [input, output, ...extra] = p.positionals;
-  if (!input || !output || extra.length > 0) { process.stderr.write(`prodiff convert: expected CHECKPOINT and OUT\n${USAGE}\n`); return 2; }
+  const p = parseCommandArgs(args, USAGE, {
+    config: { type: 'string' }, hparams: { type: 'string' }, 'f0-mean': { type: 'string' }, 'f0-std': { type: 'string' },
+    'num-heads': { type: 'string' }, 'no-teacher': { type: 'boolean', default: false },
+  }, { maxPositionals: 2 });
+  if (!p) return 0;
+  const [input, output] = p.positionals;
+  if (!input || !output) throw new UsageError('expected CHECKPOINT and OUT');
+  requireInput(input, 'checkpoint');
   const hp: Record<string, unknown> = {};
-  if (p.values.config) Object.assign(hp, readFlatYaml(readFileSync(p.values.config, 'utf-8')));
+  if (p.values.config) Object.assign(hp, readFlatYaml(await readTextInput(p.values.config, 'config')));
   if (p.values.hparams) {
     let j: unknown;
-    try { j = JSON.parse(p.values.hparams); } catch (e) { process.stderr.write(`prodiff convert: --hparams is not JSON (${(e as Error).message})\n`); return 2; }
-    if (typeof j !== 'object' || j === null || Array.isArray(j)) { process.stderr.write('prodiff convert: --hparams must be a JSON object\n'); return 2; }
+    try { j = JSON.parse(p.values.hparams); } catch (e) { throw new UsageError(`--hparams is not JSON (${(e as Error).message})`); }
+    if (typeof j !== 'object' || j === null || Array.isArray(j)) throw new UsageError('--hparams must be a JSON object');
     for (const [k, v] of Object.entries(j)) if (k !== '__proto__') hp[k] = v;
   }
   const numbers: [string, string][] = [['f0-mean', 'f0_mean'], ['f0-std', 'f0_std'], ['num-heads', 'num_heads']];
   for (const [opt, key] of numbers) {
     const v = p.values[opt as 'f0-mean'];
-    if (v === undefined) continue;
-    const n = Number(v);
-    if (!Number.isFinite(n)) { process.stderr.write(`prodiff convert: --${opt} must be a number\n`); return 2; }
-    hp[key] = n;
+    if (v !== undefined) hp[key] = numberFlag(opt, v);
   }
   const r = convertProDiffCheckpointFile(input, output, { hparams: hp, teacher: !p.values['no-teacher'] });
   const h = r.hparams;

@@ -1,14 +1,16 @@
 // prodiff corpus synth: an LJSpeech-layout corpus with exact phone timings from Festival.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '../engine/atomic.js';
 import { synthesizeCorpus } from '../data/festival.js';
 import { normalizeText } from '../text/index.js';
 import { Progress } from '../util/progress.js';
+import { numberFlag, parseCommandArgs, UsageError } from './args.js';
 import type { Command } from './command.js';
+import { readTextInput } from './io.js';
 
 const USAGE = `usage: prodiff corpus synth --sentences FILE --out DIR [--voice slt] [--count N] [--jobs 2] [--prefix ID]
+
+  --sentences FILE   one sentence a line ('-' = standard input)
 
 Synthesises one utterance per line of FILE with Festival (Debian: festival festvox-us-slt-hts sox),
 feeding it the text as prodiff's own normaliser writes it, and writes DIR/metadata.csv,
@@ -20,30 +22,28 @@ export const corpusCommand: Command = {
   summary: 'make a training corpus: corpus synth --sentences FILE --out DIR',
   async run(args) {
     const [sub, ...rest] = args;
-    if (sub !== 'synth') {
-      process.stderr.write(USAGE);
-      return sub === '--help' ? 0 : 2;
-    }
-    const { values: v } = parseArgs({
-      args: rest,
-      options: {
-        sentences: { type: 'string' }, out: { type: 'string' }, voice: { type: 'string', default: 'slt' },
-        count: { type: 'string' }, jobs: { type: 'string', default: '2' }, prefix: { type: 'string', default: 'utt' },
-      },
-    });
-    if (!v.sentences || !v.out) {
-      process.stderr.write(USAGE);
-      return 2;
-    }
-    const lines = readFileSync(v.sentences, 'utf-8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
-    const count = v.count ? Number(v.count) : lines.length;
-    if (!Number.isInteger(count) || count < 1) throw new Error(`--count must be a positive integer, got '${v.count}'`);
+    if (sub === '--help' || sub === '-h') { process.stdout.write(USAGE); return 0; }
+    // An option before the subcommand: an unknown one is reported as such.
+    if (sub?.startsWith('-') && parseCommandArgs(args, USAGE, {}) === null) return 0;
+    if (sub !== 'synth') throw new UsageError(sub === undefined ? 'give a subcommand: synth' : `unknown subcommand '${sub}' (the only one is synth)`);
+    const p = parseCommandArgs(rest, USAGE, {
+      sentences: { type: 'string' }, out: { type: 'string' }, voice: { type: 'string', default: 'slt' },
+      count: { type: 'string' }, jobs: { type: 'string', default: '2' }, prefix: { type: 'string', default: 'utt' },
+    }, { maxPositionals: 0 });
+    if (!p) return 0;
+    const v = p.values;
+    if (!v.sentences) throw new UsageError('--sentences FILE is required');
+    if (!v.out) throw new UsageError('--out DIR is required');
+    const jobs = numberFlag('jobs', v.jobs!, { integer: true, min: 1 });
+    const requested = v.count === undefined ? undefined : numberFlag('count', v.count, { integer: true, min: 1 });
+    const lines = (await readTextInput(v.sentences, 'sentences file')).split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+    const count = requested ?? lines.length;
     const items = lines.slice(0, count).map((text, i) => ({ id: `${v.prefix}${String(i + 1).padStart(5, '0')}`, text: normalizeText(text) }));
     const bar = new Progress({ label: 'synth', total: items.length, unit: 'utt' });
-    const r = await synthesizeCorpus(items, { voice: v.voice!, outDir: v.out, jobs: Number(v.jobs), onProgress: (d) => bar.update(d) });
+    const r = await synthesizeCorpus(items, { voice: v.voice!, outDir: v.out, jobs, onProgress: (d) => bar.update(d) });
     bar.finish();
     for (const f of r.failed) process.stderr.write(`failed: ${f}\n`);
-    writeFileAtomic(join(v.out, 'README.md'), corpusReadme(v.sentences, v.voice!, items.length - r.failed.length));
+    writeFileAtomic(join(v.out, 'README.md'), corpusReadme(v.sentences === '-' ? 'standard input' : v.sentences, v.voice!, items.length - r.failed.length));
     process.stdout.write(`${r.written} synthesised, ${r.skipped} already present, ${r.failed.length} failed\n`);
     return r.failed.length === items.length ? 1 : 0;
   },

@@ -1,7 +1,8 @@
 // prodiff distill --teacher RUN --out RUN2 [--steps 2] [--stage-steps K] [--checkpoint-every N] [--validate-every N] [--data CACHE] [--resume]
-import { parseArgs } from 'node:util';
 import { distill } from '../train/distill.js';
+import { numberFlag, optionalNumberFlag, parseCommandArgs, UsageError } from './args.js';
 import type { Command } from './command.js';
+import { requireInput } from './io.js';
 
 const USAGE = `usage: prodiff distill --teacher RUN|MODEL.safetensors --out RUN2 [--steps 2] [--stage-steps 2000] [--lr 2e-4]
                       [--checkpoint-every N] [--validate-every N] [--data CACHE] [--resume]
@@ -18,28 +19,27 @@ teacher's checkpoint_interval and val_check_interval.
 export const distillCommand: Command = {
   summary: 'progressive distillation: distill --teacher RUN --out RUN2 [--steps 2]',
   async run(args) {
-    const { values: v } = parseArgs({
-      args,
-      options: {
-        teacher: { type: 'string' }, out: { type: 'string' }, steps: { type: 'string', default: '2' }, 'stage-steps': { type: 'string', default: '2000' },
-        lr: { type: 'string' }, data: { type: 'string' }, resume: { type: 'boolean', default: false },
-        'checkpoint-every': { type: 'string' }, 'validate-every': { type: 'string' },
-      },
-    });
-    if (!v.teacher || !v.out) {
-      process.stderr.write(USAGE);
-      return 2;
-    }
-    const int = (name: string, s: string) => {
-      const n = Number(s);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got '${s}'`);
-      return n;
-    };
+    const p = parseCommandArgs(args, USAGE, {
+      teacher: { type: 'string' }, out: { type: 'string' }, steps: { type: 'string', default: '2' }, 'stage-steps': { type: 'string', default: '2000' },
+      lr: { type: 'string' }, data: { type: 'string' }, resume: { type: 'boolean', default: false },
+      'checkpoint-every': { type: 'string' }, 'validate-every': { type: 'string' },
+    }, { maxPositionals: 0 });
+    if (!p) return 0;
+    const v = p.values;
+    if (!v.teacher) throw new UsageError('--teacher RUN is required');
+    if (!v.out) throw new UsageError('--out RUN2 is required');
+    const int = (name: string, s: string) => numberFlag(name, s, { integer: true, min: 1 });
+    const lr = optionalNumberFlag('lr', v.lr, { min: 0 });
+    const checkpointEvery = optionalNumberFlag('checkpoint-every', v['checkpoint-every'], { integer: true, min: 1 });
+    const validateEvery = optionalNumberFlag('validate-every', v['validate-every'], { integer: true, min: 1 });
+    const steps = int('steps', v.steps!), stageSteps = int('stage-steps', v['stage-steps']!);
+    requireInput(v.teacher, 'teacher');
+    if (v.data) requireInput(v.data, 'cache');
     await distill({
-      teacher: v.teacher, out: v.out, steps: int('steps', v.steps!), stageSteps: int('stage-steps', v['stage-steps']!), resume: v.resume!,
-      ...(v.lr ? { lr: Number(v.lr) } : {}), ...(v.data ? { cache: v.data } : {}),
-      ...(v['checkpoint-every'] !== undefined ? { checkpointEvery: int('checkpoint-every', v['checkpoint-every']) } : {}),
-      ...(v['validate-every'] !== undefined ? { validateEvery: int('validate-every', v['validate-every']) } : {}),
+      teacher: v.teacher, out: v.out, steps, stageSteps, resume: v.resume!,
+      ...(lr !== undefined ? { lr } : {}), ...(v.data ? { cache: v.data } : {}),
+      ...(checkpointEvery !== undefined ? { checkpointEvery } : {}),
+      ...(validateEvery !== undefined ? { validateEvery } : {}),
     });
     return 0;
   },

@@ -1,8 +1,8 @@
 // prodiff eval-vocoder RUN|GENERATOR.safetensors [...] --data CACHE|DIR [--acoustic RUN] [--json OUT]
-import { parseArgs } from 'node:util';
-import { writeFileAtomic } from '../engine/atomic.js';
 import { evaluateVocoders, formatVocoderTable } from '../eval/vocoder-eval.js';
+import { numberFlag, parseCommandArgs, UsageError } from './args.js';
 import type { Command } from './command.js';
+import { checkWritable, requireInput, writeOutput } from './io.js';
 
 const USAGE = `usage: prodiff eval-vocoder [RUN|GENERATOR.safetensors ...] --data CACHE|DIR [--split test] [--limit N]
                    [--acoustic RUN] [--acoustic-seed 0] [--json OUT.json] [--out WAVDIR] [--no-asr]
@@ -14,44 +14,33 @@ that model's mel with the recording's durations forced (what a listener hears). 
 log-mel L1 and MCD of the audio against the recording's mel (the definitions of prodiff eval), the
 vocoder's RTF, and the pocketsphinx word error rate next to the recording's own (when pocketsphinx
 is installed and the data has texts: a cache's split, default test). A WAV folder gives mel L1,
-MCD and RTF only. Prints a markdown table; --json writes the report with per-utterance numbers.
+MCD and RTF only. Prints a markdown table; --json writes the report with per-utterance numbers
+('-' = standard output, instead of the table).
 `;
 
 export const evalVocoderCommand: Command = {
   summary: 'vocoders vs Griffin-Lim on held-out utterances: mel L1, MCD, RTF, ASR WER (eval-vocoder RUN... --data CACHE [--acoustic RUN])',
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          data: { type: 'string' }, split: { type: 'string', default: 'test' }, limit: { type: 'string' }, acoustic: { type: 'string' }, 'acoustic-seed': { type: 'string', default: '0' },
-          json: { type: 'string' }, out: { type: 'string' }, 'no-asr': { type: 'boolean', default: false }, 'gl-iterations': { type: 'string', default: '32' },
-          threads: { type: 'string', default: '1' }, help: { type: 'boolean', short: 'h' },
-        },
-      });
-    } catch (e) {
-      process.stderr.write(`prodiff eval-vocoder: ${(e as Error).message}\n${USAGE}`);
-      return 2;
-    }
-    const { values: v, positionals } = parsed;
-    if (v.help) { process.stdout.write(USAGE); return 0; }
-    if (!v.data) { process.stderr.write(`prodiff eval-vocoder: --data is required\n${USAGE}`); return 2; }
-    const int = (name: string, s: string, min: number) => {
-      const n = Number(s);
-      if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got '${s}'`);
-      return n;
-    };
-    if (!['train', 'valid', 'test'].includes(v.split!)) throw new Error(`--split must be train, valid or test, got '${v.split}'`);
+    const p = parseCommandArgs(args, USAGE, {
+      data: { type: 'string' }, split: { type: 'string', default: 'test' }, limit: { type: 'string' }, acoustic: { type: 'string' }, 'acoustic-seed': { type: 'string', default: '0' },
+      json: { type: 'string' }, out: { type: 'string' }, 'no-asr': { type: 'boolean', default: false }, 'gl-iterations': { type: 'string', default: '32' },
+      threads: { type: 'string', default: '1' },
+    });
+    if (!p) return 0;
+    const { values: v, positionals } = p;
+    if (!v.data) throw new UsageError('--data is required');
+    const int = (name: string, s: string, min: number) => numberFlag(name, s, { integer: true, min });
+    if (!['train', 'valid', 'test'].includes(v.split!)) throw new UsageError(`--split must be train, valid or test, got '${v.split}'`);
+    requireInput(v.data, 'data');
+    if (v.json) checkWritable(v.json, 'report');
     const report = await evaluateVocoders({
       data: v.data, vocoders: positionals, split: v.split as 'train' | 'valid' | 'test', asr: !v['no-asr'],
       acousticSeed: int('acoustic-seed', v['acoustic-seed']!, 0), griffinLimIterations: int('gl-iterations', v['gl-iterations']!, 1), threads: int('threads', v.threads!, 1),
       ...(v.acoustic ? { acoustic: v.acoustic } : {}), ...(v.out ? { out: v.out } : {}), ...(v.limit !== undefined ? { limit: int('limit', v.limit, 1) } : {}),
       log: (l) => process.stderr.write(`${l}\n`),
     });
-    process.stdout.write(formatVocoderTable(report));
-    if (v.json) writeFileAtomic(v.json, JSON.stringify(report, null, 1) + '\n');
+    if (v.json !== '-') process.stdout.write(formatVocoderTable(report));
+    if (v.json) await writeOutput(v.json, JSON.stringify(report, null, 1) + '\n');
     return 0;
   },
 };

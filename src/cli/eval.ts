@@ -1,8 +1,8 @@
 // prodiff eval RUN [RUN...] --data CACHE [--split test] [--limit N] [--json out.json] [--asr]
-import { parseArgs } from 'node:util';
-import { writeFileAtomic } from '../engine/atomic.js';
 import { evaluate, formatTable, type NaiveSampler } from '../eval/evaluate.js';
+import { numberFlag, parseCommandArgs, UsageError } from './args.js';
 import type { Command } from './command.js';
+import { checkWritable, requireInput, writeOutput } from './io.js';
 
 const USAGE = `usage: prodiff eval RUN|MODEL.safetensors [RUN...] --data CACHE [--split test] [--limit N] [--json OUT.json] [--asr]
                    [--naive ddpm,ddim] [--seed 0] [--gl-iterations 32] [--threads N]
@@ -13,40 +13,36 @@ the Griffin-Lim audio), acoustic RTF, and with --asr the pocketsphinx word error
 pocketsphinx is installed; the corpus recordings are the ceiling row). A teacher also gets naive
 rows: the teacher sampled in N/2 steps (and in each given student's step count), with the
 student's DDPM step indices and with deterministic DDIM. Prints a markdown table; --json writes
-the report with every definition and the per-utterance numbers.
+the report with every definition and the per-utterance numbers ('-' = standard output, instead of
+the table).
 `;
 
 export const evalCommand: Command = {
   summary: 'evaluate teachers and students: eval RUN [RUN...] --data CACHE [--split test] [--limit N] [--json OUT] [--asr]',
   async run(args) {
-    const { values: v, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        data: { type: 'string' }, split: { type: 'string', default: 'test' }, limit: { type: 'string' }, json: { type: 'string' }, asr: { type: 'boolean', default: false },
-        naive: { type: 'string', default: 'ddpm,ddim' }, seed: { type: 'string', default: '0' }, 'gl-iterations': { type: 'string', default: '32' }, threads: { type: 'string' },
-      },
+    const p = parseCommandArgs(args, USAGE, {
+      data: { type: 'string' }, split: { type: 'string', default: 'test' }, limit: { type: 'string' }, json: { type: 'string' }, asr: { type: 'boolean', default: false },
+      naive: { type: 'string', default: 'ddpm,ddim' }, seed: { type: 'string', default: '0' }, 'gl-iterations': { type: 'string', default: '32' }, threads: { type: 'string' },
     });
-    if (positionals.length === 0 || !v.data) {
-      process.stderr.write(USAGE);
-      return 2;
-    }
-    const int = (name: string, s: string, min: number) => {
-      const n = Number(s);
-      if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got '${s}'`);
-      return n;
-    };
-    if (!['train', 'valid', 'test'].includes(v.split!)) throw new Error(`--split must be train, valid or test, got '${v.split}'`);
+    if (!p) return 0;
+    const { values: v, positionals } = p;
+    if (positionals.length === 0) throw new UsageError('give at least one RUN or MODEL.safetensors');
+    if (!v.data) throw new UsageError('--data CACHE is required');
+    const int = (name: string, s: string, min: number) => numberFlag(name, s, { integer: true, min });
+    if (!['train', 'valid', 'test'].includes(v.split!)) throw new UsageError(`--split must be train, valid or test, got '${v.split}'`);
     const naive = v.naive!.split(',').map((s) => s.trim()).filter((s) => s && s !== 'none');
-    for (const s of naive) if (s !== 'ddpm' && s !== 'ddim') throw new Error(`--naive: '${s}' is not ddpm or ddim`);
+    for (const s of naive) if (s !== 'ddpm' && s !== 'ddim') throw new UsageError(`--naive: '${s}' is not ddpm or ddim`);
+    for (const r of positionals) requireInput(r, 'run');
+    requireInput(v.data, 'cache');
+    if (v.json) checkWritable(v.json, 'report');
     const report = await evaluate({
       runs: positionals, cache: v.data, split: v.split as 'train' | 'valid' | 'test', asr: v.asr!, naive: naive as NaiveSampler[],
       seed: int('seed', v.seed!, 0), griffinLimIterations: int('gl-iterations', v['gl-iterations']!, 1),
       ...(v.limit !== undefined ? { limit: int('limit', v.limit, 1) } : {}), ...(v.threads !== undefined ? { threads: int('threads', v.threads, 1) } : {}),
       log: (l) => process.stderr.write(`${l}\n`),
     });
-    process.stdout.write(formatTable(report));
-    if (v.json) writeFileAtomic(v.json, JSON.stringify(report, null, 1) + '\n');
+    if (v.json !== '-') process.stdout.write(formatTable(report));
+    if (v.json) await writeOutput(v.json, JSON.stringify(report, null, 1) + '\n');
     return 0;
   },
 };

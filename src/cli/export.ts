@@ -3,11 +3,11 @@
 // description of how to drive them. Each file is written atomically.
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '../engine/atomic.js';
 import { loadProDiffWeights } from '../model/checkpoint.js';
 import { samplerSteps } from '../model/sampler.js';
 import { AcousticModel } from '../model/inference.js';
+import { CliError, parseCommandArgs, UsageError } from './args.js';
 
 const USAGE = `usage: prodiff export WEIGHTS --out DIR
   WEIGHTS is a safetensors file from 'prodiff convert' (or a folder holding exactly one).
@@ -15,7 +15,7 @@ const USAGE = `usage: prodiff export WEIGHTS --out DIR
 
 /** A weights file, or the single .safetensors file of a folder. */
 function resolveWeights(path: string): string {
-  if (!existsSync(path)) throw new Error(`${path}: no such file or folder`);
+  if (!existsSync(path)) throw new CliError(`${path}: no such file or folder`);
   if (!statSync(path).isDirectory()) return path;
   const found = readdirSync(path).filter((f) => f.endsWith('.safetensors'));
   if (found.length !== 1) throw new Error(`${path}: expected one .safetensors file in the folder, found ${found.length}`);
@@ -52,15 +52,9 @@ async function exportOnnxModels(weights: string, outDir: string): Promise<string
 }
 
 export async function run(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) { process.stdout.write(`${USAGE}\n`); return 0; }
-  let p;
-  try {
-    p = parseArgs({ args, allowPositionals: true, strict: true, options: { out: { type: 'string' } } });
-  } catch (e) {
-    process.stderr.write(`prodiff export: ${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (p.positionals.length !== 1 || !p.values.out) { process.stderr.write(`prodiff export: expected WEIGHTS and --out DIR\n${USAGE}\n`); return 2; }
+  const p = parseCommandArgs(args, USAGE, { out: { type: 'string' } }, { maxPositionals: 1 });
+  if (!p) return 0;
+  if (p.positionals.length !== 1 || !p.values.out) throw new UsageError('expected WEIGHTS and --out DIR');
   for (const f of await exportOnnxModels(p.positionals[0]!, p.values.out)) process.stdout.write(`wrote ${f}\n`);
   return 0;
 }

@@ -2,14 +2,21 @@
 // ProDiff features of one file (log-mel, energy, f0/uv/coarse pitch) and writes them as a PNG
 // picture (log-mel with the f0 curve underneath) and/or a safetensors file.
 import { PNG } from 'pngjs';
-import { writeFileAtomic } from '../engine/atomic.js';
-import { writeSafetensors, type StData } from '../engine/safetensors.js';
+import { serializeSafetensors, type StData } from '../engine/safetensors.js';
+import { checkWritable, writeOutput } from './io.js';
+import { numberFlag, parseCommandArgs, UsageError } from './args.js';
 import { loadAudio } from '../audio/resample.js';
 import { logMel, PRODIFF_MEL, prodiffEnergy, type LogMel } from '../audio/mel.js';
 import { prodiffPitch, type ProdiffPitch } from '../audio/f0.js';
 import { colourMap as colour } from '../util/raster.js';
 
-const USAGE = 'usage: prodiff features IN.wav [--png OUT.png] [--out OUT.safetensors] [--sr RATE]';
+const USAGE = `usage: prodiff features IN.wav [--png OUT.png] [--out OUT.safetensors] [--sr RATE]
+
+Computes the log-mel, energy and pitch of a WAV file.
+  --png FILE   the log-mel with the f0 curve underneath, as a PNG picture ('-' = standard output)
+  --out FILE   the features as safetensors (mel, energy, wav, f0, uv, f0_coarse; '-' = standard output)
+  --sr RATE    sample rate to analyse at (default 22050)
+`;
 
 /** Renders the log-mel (low frequencies at the bottom) and, if given, an f0 strip below it. */
 function renderFeaturesPng(mel: LogMel, pitch?: ProdiffPitch, scale = 3): Uint8Array {
@@ -49,30 +56,17 @@ function renderFeaturesPng(mel: LogMel, pitch?: ProdiffPitch, scale = 3): Uint8A
   return PNG.sync.write(png);
 }
 
-function parseArgs(args: string[]): { input?: string; png?: string; out?: string; sr: number; error?: string } {
-  const r: { input?: string; png?: string; out?: string; sr: number; error?: string } = { sr: PRODIFF_MEL.sampleRate };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const val = () => {
-      const v = args[++i];
-      if (v === undefined) r.error = `${a} needs a value`;
-      return v;
-    };
-    if (a === '--png') r.png = val();
-    else if (a === '--out') r.out = val();
-    else if (a === '--sr') { const v = Number(val()); if (!(v > 0)) r.error = `--sr must be a positive number`; r.sr = v; }
-    else if (a.startsWith('--')) r.error = `unknown option ${a}`;
-    else if (!r.input) r.input = a;
-    else r.error = `unexpected argument ${a}`;
-  }
-  if (!r.input && !r.error) r.error = 'missing input WAV file';
-  return r;
-}
-
 export async function run(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) { process.stdout.write(USAGE + '\n'); return 0; }
-  const a = parseArgs(args);
-  if (a.error) { process.stderr.write(`prodiff features: ${a.error}\n${USAGE}\n`); return 2; }
+  const p = parseCommandArgs(args, USAGE, { png: { type: 'string' }, out: { type: 'string' }, sr: { type: 'string' } }, { maxPositionals: 1 });
+  if (!p) return 0;
+  const input = p.positionals[0];
+  if (!input) throw new UsageError('missing input WAV file');
+  const a = { input, png: p.values.png, out: p.values.out, sr: p.values.sr === undefined ? PRODIFF_MEL.sampleRate : numberFlag('sr', p.values.sr, { integer: true, min: 1 }) };
+  if (a.png === '-' && a.out === '-') throw new UsageError('only one of --png and --out can be standard output (-)');
+  if (a.png) checkWritable(a.png, 'picture');
+  if (a.out) checkWritable(a.out, 'features');
+  // With an output on standard output the summary goes to standard error.
+  const say = (s: string) => (a.png === '-' || a.out === '-' ? process.stderr : process.stdout).write(s);
   const cfg = { ...PRODIFF_MEL, sampleRate: a.sr };
   const audio = loadAudio(a.input!, a.sr);
   const mel = logMel(audio.samples, cfg);
@@ -86,14 +80,14 @@ export async function run(args: string[]): Promise<number> {
   }
   const voiced = pitch ? pitch.f0.filter((f) => f > 0) : new Float64Array(0);
   const meanF0 = voiced.length ? voiced.reduce((s, v) => s + v, 0) / voiced.length : 0;
-  process.stdout.write(
+  say(
     `${a.input}: ${audio.samples.length} samples at ${a.sr} Hz (native ${audio.nativeRate} Hz, ${audio.channels} ch), ` +
     `${mel.frames} frames; ` +
     (pitch ? `voiced ${voiced.length}/${mel.frames} frames, mean f0 ${meanF0.toFixed(1)} Hz` : pitchNote) + '\n',
   );
   if (a.png) {
-    writeFileAtomic(a.png, renderFeaturesPng(mel, pitch));
-    process.stdout.write(`wrote ${a.png}\n`);
+    await writeOutput(a.png, renderFeaturesPng(mel, pitch));
+    if (a.png !== '-') say(`wrote ${a.png}\n`);
   }
   if (a.out) {
     const tensors: Record<string, { shape: number[]; data: StData }> = {
@@ -106,11 +100,11 @@ export async function run(args: string[]): Promise<number> {
       tensors.uv = { shape: [mel.frames], data: pitch.uv };
       tensors.f0_coarse = { shape: [mel.frames], data: pitch.coarse };
     }
-    writeSafetensors(a.out, tensors, {
+    await writeOutput(a.out, serializeSafetensors(tensors, {
       module: 'audio_frontend', source: a.input!, sample_rate: String(a.sr), hop: String(cfg.hop),
       layout: 'mel is [T, n_mels] (ProDiff layout), log10', ...(pitchNote ? { pitch: pitchNote } : {}),
-    });
-    process.stdout.write(`wrote ${a.out}\n`);
+    }));
+    if (a.out !== '-') say(`wrote ${a.out}\n`);
   }
   return 0;
 }

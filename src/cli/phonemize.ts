@@ -1,9 +1,10 @@
 // prodiff phonemize: text -> normalised text, ProDiff phone tokens and ids.
-import { readFileSync } from 'node:fs';
+import { parseCommandArgs, UsageError } from './args.js';
 import type { Command } from './command.js';
+import { readStdinText, readTextInput } from './io.js';
 import { PhoneVocab, textToSentences, type Lexicon } from '../text/index.js';
 
-const USAGE = `usage: prodiff phonemize [options] "text"   (or text on standard input)
+const USAGE = `usage: prodiff phonemize [options] "text"   (or text on standard input, or - for it)
 
 Prints, for each sentence, the normalised (spoken-form) text, the phone tokens and their ids.
 
@@ -15,8 +16,8 @@ options:
   --json             print one JSON object per sentence
 `;
 
-function readLexicon(file: string): Lexicon {
-  const src = readFileSync(file, 'utf8');
+async function readLexicon(file: string): Promise<Lexicon> {
+  const src = await readTextInput(file, 'lexicon');
   if (/^\s*\{/.test(src)) return JSON.parse(src) as Lexicon;
   const lex: Record<string, string> = {};
   for (const line of src.split(/\r?\n/)) {
@@ -28,45 +29,25 @@ function readLexicon(file: string): Lexicon {
   return lex;
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 export const phonemize: Command = {
   summary: 'text -> normalised text, phones and token ids',
   async run(args: string[]): Promise<number> {
-    let phoneSet: string | undefined;
-    let lexiconFile: string | undefined;
-    let normalize = true;
-    let json = false;
-    let showWords = false;
-    const text: string[] = [];
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i]!;
-      if (a === '--help' || a === '-h') { process.stdout.write(USAGE); return 0; }
-      else if (a === '--phone-set' || a === '--lexicon') {
-        const v = args[++i];
-        if (v === undefined) { process.stderr.write(`phonemize: ${a} needs a file\n`); return 2; }
-        if (a === '--phone-set') phoneSet = v; else lexiconFile = v;
-      } else if (a === '--no-normalize') normalize = false;
-      else if (a === '--json') json = true;
-      else if (a === '--words') showWords = true;
-      else if (a === '--') text.push(...args.slice(i + 1)), (i = args.length);
-      else if (a.startsWith('--')) { process.stderr.write(`phonemize: unknown option ${a}\n${USAGE}`); return 2; }
-      else text.push(a);
-    }
-    const input = text.length ? text.join(' ') : process.stdin.isTTY ? '' : await readStdin();
-    if (!input.trim()) {
-      process.stderr.write(`phonemize: no text given\n${USAGE}`);
-      return 2;
-    }
+    const p = parseCommandArgs(args, USAGE, {
+      'phone-set': { type: 'string' }, lexicon: { type: 'string' }, 'no-normalize': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false }, words: { type: 'boolean', default: false },
+    });
+    if (!p) return 0;
+    const { 'phone-set': phoneSet, lexicon: lexiconFile, json, words: showWords } = p.values;
+    const normalize = !p.values['no-normalize'];
+    const text = p.positionals;
+    const fromStdin = (text.length === 1 && text[0] === '-') || (text.length === 0 && !process.stdin.isTTY);
+    const input = fromStdin ? await readStdinText() : text.join(' ');
+    if (!input.trim()) throw new UsageError('no text given');
     let vocab: PhoneVocab | undefined;
     let lexicon: Lexicon | undefined;
     try {
       if (phoneSet) vocab = PhoneVocab.fromFile(phoneSet);
-      if (lexiconFile) lexicon = readLexicon(lexiconFile);
+      if (lexiconFile) lexicon = await readLexicon(lexiconFile);
       const opts = { normalize, ...(vocab ? { vocab } : {}), ...(lexicon ? { lexicon } : {}) };
       const sentences = textToSentences(input, opts);
       if (sentences.length === 0) process.stderr.write('phonemize: warning: no speakable text\n');

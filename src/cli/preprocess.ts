@@ -1,8 +1,9 @@
 // prodiff preprocess CORPUS --out CACHE
-import { parseArgs } from 'node:util';
 import { preprocess } from '../data/preprocess.js';
 import { Progress } from '../util/progress.js';
+import { optionalNumberFlag, parseCommandArgs, UsageError } from './args.js';
 import type { Command } from './command.js';
+import { requireInput } from './io.js';
 
 const USAGE = `usage: prodiff preprocess CORPUS --out CACHE [--workers N]
 
@@ -14,14 +15,16 @@ statistics (CACHE/index.json). Re-running skips finished utterances.
 export const preprocessCommand: Command = {
   summary: 'corpus -> feature cache: preprocess CORPUS --out CACHE',
   async run(args) {
-    const { values: v, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, workers: { type: 'string' } } });
-    if (positionals.length !== 1 || !v.out) {
-      process.stderr.write(USAGE);
-      return 2;
-    }
+    const p = parseCommandArgs(args, USAGE, { out: { type: 'string' }, workers: { type: 'string' } }, { maxPositionals: 1 });
+    if (!p) return 0;
+    const { values: v, positionals } = p;
+    if (positionals.length !== 1) throw new UsageError('give the CORPUS folder');
+    if (!v.out) throw new UsageError('--out CACHE is required');
+    const workers = optionalNumberFlag('workers', v.workers, { integer: true, min: 1 });
+    requireInput(positionals[0]!, 'corpus folder');
     let bar: Progress | undefined;
     const idx = await preprocess(positionals[0]!, v.out, {
-      ...(v.workers ? { workers: Number(v.workers) } : {}),
+      ...(workers !== undefined ? { workers } : {}),
       onProgress: (d, t) => {
         bar ??= new Progress({ label: 'preprocess', total: t, unit: 'utt' }, d);
         bar.update(d);

@@ -1,13 +1,13 @@
 // prodiff say: text -> WAV with a voice package; sentence by sentence, optionally streamed.
-import { accessSync, closeSync, constants, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import type { Command } from './command.js';
-import { encodeWav } from '../audio/wav.js';
 import { writeFileAtomic } from '../engine/atomic.js';
-import { chunkPauses, MAX_TEXT_CHARS, ProDiffTTS, type Pause, type SentenceChunk, type SynthesizeOptions } from '../api/tts.js';
+import { optionalNumberFlag, parseCommandArgs, UsageError } from './args.js';
+import type { Command } from './command.js';
+import { checkWritable, readStdinText, readTextInput, writeOutput, writeStdout } from './io.js';
+import { encodeWav, WavFileWriter } from '../audio/wav.js';
+import { chunkPauses, CONTROL_RANGES, MAX_TEXT_CHARS, ProDiffTTS, TTSInputError, type Pause, type SentenceChunk, type SynthesizeOptions } from '../api/tts.js';
 import type { PhoneTiming, WordTiming } from '../api/timestamps.js';
 
-const USAGE = `usage: prodiff say [options] "text"     (or --text-file FILE, or text on standard input)
+const USAGE = `usage: prodiff say [options] "text"     (or --text-file FILE, or text on standard input: - or no text)
 
 Speaks the text with a voice package and writes a WAV file. Long text is split into sentences.
 
@@ -25,7 +25,7 @@ options:
   --speaker ID|NAME        speaker of a multi-speaker voice
   --vocoder TYPE           griffin-lim, or another registered vocoder (default: the voice's)
   --sentence-silence SEC   silence between sentences
-  --timestamps FILE        write word and phone times (JSON)
+  --timestamps FILE        write word and phone times (JSON; '-' = standard output)
   --stream                 write audio as soon as it is ready (WAV with a streaming header, or raw
                            PCM with --raw, when the output is '-'): chunks of sentences with a
                            neural vocoder, whole sentences with griffin-lim
@@ -39,12 +39,10 @@ options:
   -q, --quiet              no progress on standard error
 `;
 
-class UsageError extends Error {}
-
 interface Args {
   text: string[];
   textFile?: string;
-  output?: string;
+  output: string;
   voice?: string;
   timestamps?: string;
   stream: boolean;
@@ -55,103 +53,66 @@ interface Args {
   opts: SynthesizeOptions;
 }
 
-function parseArgs(args: string[]): Args | 'help' {
-  const a: Args = { text: [], stream: false, raw: false, float: false, quiet: false, opts: {} };
-  const value = (i: number, name: string): string => {
-    const v = args[i];
-    if (v === undefined) throw new UsageError(`${name} needs a value`);
-    return v;
-  };
-  const number = (v: string, name: string, int = false): number => {
-    const x = Number(v);
-    if (v.trim() === '' || !Number.isFinite(x) || (int && !Number.isInteger(x))) throw new UsageError(`${name}: '${v}' is not ${int ? 'an integer' : 'a number'}`);
-    return x;
-  };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    switch (arg) {
-      case '-h': case '--help': return 'help';
-      case '-o': case '--output': a.output = value(++i, arg); break;
-      case '--text-file': a.textFile = value(++i, arg); break;
-      case '--voice': a.voice = value(++i, arg); break;
-      case '--timestamps': a.timestamps = value(++i, arg); break;
-      case '--steps': a.opts.steps = number(value(++i, arg), arg, true); break;
-      case '--speed': a.opts.speed = number(value(++i, arg), arg); break;
-      case '--length-scale': a.opts.durationScale = number(value(++i, arg), arg); break;
-      case '--pitch': a.opts.pitch = number(value(++i, arg), arg); break;
-      case '--energy': a.opts.energy = number(value(++i, arg), arg); break;
-      case '--seed': a.opts.seed = number(value(++i, arg), arg, true); break;
-      case '--speaker': {
-        const v = value(++i, arg);
-        a.opts.speaker = /^\d+$/.test(v) ? Number(v) : v;
-        break;
-      }
-      case '--vocoder': a.opts.vocoder = value(++i, arg); break;
-      case '--sentence-silence': a.opts.sentenceSilence = number(value(++i, arg), arg); break;
-      case '--threads': a.threads = number(value(++i, arg), arg, true); break;
-      case '--max-chars': a.opts.maxChars = number(value(++i, arg), arg, true); break;
-      case '--first-chunk-frames': a.opts.firstChunkFrames = number(value(++i, arg), arg, true); break;
-      case '--chunk-frames': a.opts.chunkFrames = number(value(++i, arg), arg, true); break;
-      case '--ssml': a.opts.ssml = true; break;
-      case '--stream': a.stream = true; break;
-      case '--raw': a.raw = true; break;
-      case '--float': a.float = true; break;
-      case '-q': case '--quiet': a.quiet = true; break;
-      case '--': a.text.push(...args.slice(i + 1)); i = args.length; break;
-      default:
-        if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${arg}`);
-        a.text.push(arg);
-    }
-  }
-  return a;
+/** The flag of each API option that has a different name, for messages from the library. */
+const FLAG_OF_OPTION: Record<string, string> = {
+  durationScale: '--length-scale', sentenceSilence: '--sentence-silence', firstChunkFrames: '--first-chunk-frames',
+  chunkFrames: '--chunk-frames', maxChars: '--max-chars', speed: '--speed', pitch: '--pitch', energy: '--energy', seed: '--seed', steps: '--steps',
+};
+
+/** A library message in the command line's words: API option names become their flags. */
+function inFlagTerms(message: string): string {
+  return message.replace(/\b(durationScale|sentenceSilence|firstChunkFrames|chunkFrames|maxChars|speed|pitch|energy|seed|steps)\b(?= must| to |;|\))/g, (m) => FLAG_OF_OPTION[m] ?? m);
 }
 
-async function readStdin(limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const c of process.stdin) {
-    chunks.push(c as Buffer);
-    n += (c as Buffer).length;
-    if (n > limit) throw new Error(`text too long: more than ${limit} bytes on standard input`);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+function parseSayArgs(args: string[]): Args | null {
+  const p = parseCommandArgs(args, USAGE, {
+    output: { type: 'string', short: 'o' }, 'text-file': { type: 'string' }, voice: { type: 'string' }, timestamps: { type: 'string' },
+    steps: { type: 'string' }, speed: { type: 'string' }, 'length-scale': { type: 'string' }, pitch: { type: 'string' }, energy: { type: 'string' },
+    seed: { type: 'string' }, speaker: { type: 'string' }, vocoder: { type: 'string' }, 'sentence-silence': { type: 'string' },
+    threads: { type: 'string' }, 'max-chars': { type: 'string' }, 'first-chunk-frames': { type: 'string' }, 'chunk-frames': { type: 'string' },
+    stream: { type: 'boolean', default: false }, raw: { type: 'boolean', default: false }, float: { type: 'boolean', default: false },
+    ssml: { type: 'boolean', default: false }, quiet: { type: 'boolean', short: 'q', default: false },
+  });
+  if (!p) return null;
+  const v = p.values;
+  const range = (name: keyof typeof CONTROL_RANGES) => ({ min: CONTROL_RANGES[name][0], max: CONTROL_RANGES[name][1] });
+  const positive = { integer: true, min: 1 };
+  const num = optionalNumberFlag;
+  const opts: SynthesizeOptions = {};
+  const set = <K extends keyof SynthesizeOptions>(key: K, value: SynthesizeOptions[K] | undefined) => { if (value !== undefined) opts[key] = value; };
+  set('steps', num('steps', v.steps, positive));
+  set('speed', num('speed', v.speed, range('speed')));
+  set('durationScale', num('length-scale', v['length-scale'], range('durationScale')));
+  set('pitch', num('pitch', v.pitch, range('pitch')));
+  set('energy', num('energy', v.energy, range('energy')));
+  set('seed', num('seed', v.seed, { integer: true, min: 0, max: 0xffffffff }));
+  set('sentenceSilence', num('sentence-silence', v['sentence-silence'], range('sentenceSilence')));
+  set('maxChars', num('max-chars', v['max-chars'], positive));
+  set('firstChunkFrames', num('first-chunk-frames', v['first-chunk-frames'], positive));
+  set('chunkFrames', num('chunk-frames', v['chunk-frames'], positive));
+  set('vocoder', v.vocoder);
+  if (v.ssml) opts.ssml = true;
+  if (v.speaker !== undefined) opts.speaker = /^\d+$/.test(v.speaker) ? Number(v.speaker) : v.speaker;
+  if (v.output === undefined) throw new UsageError('no output: give -o FILE (or -o - for standard output)');
+  if (v.raw && v.output !== '-') throw new UsageError('--raw writes to standard output only (-o -)');
+  const threads = num('threads', v.threads, positive);
+  return {
+    text: p.positionals, output: v.output, stream: v.stream!, raw: v.raw!, float: v.float!, quiet: v.quiet!, opts,
+    ...(v['text-file'] !== undefined ? { textFile: v['text-file'] } : {}), ...(v.voice !== undefined ? { voice: v.voice } : {}),
+    ...(v.timestamps !== undefined ? { timestamps: v.timestamps } : {}), ...(threads !== undefined ? { threads } : {}),
+  };
 }
 
 async function readText(a: Args, maxChars: number): Promise<string> {
   const byteLimit = maxChars * 4 + 1024;
+  const fromStdin = a.text.length === 1 && a.text[0] === '-';
   if (a.textFile !== undefined) {
     if (a.text.length) throw new UsageError('give the text either as arguments or with --text-file, not both');
-    if (a.textFile === '-') return readStdin(byteLimit);
-    let st;
-    try {
-      st = statSync(a.textFile);
-    } catch {
-      throw new Error(`${a.textFile}: no such text file`);
-    }
-    if (!st.isFile()) throw new Error(`${a.textFile}: not a file`);
-    if (st.size > byteLimit) throw new Error(`${a.textFile}: text too long (${st.size} bytes; at most ${maxChars} characters)`);
-    return readFileSync(a.textFile, 'utf8');
+    return readTextInput(a.textFile, 'text file', byteLimit);
   }
-  if (a.text.length) return a.text.join(' ');
-  if (process.stdin.isTTY) throw new UsageError('no text given');
-  return readStdin(byteLimit);
-}
-
-/** Fails early (before any synthesis) when a file cannot be written at `path`. */
-function checkWritable(path: string, what: string): void {
-  const abs = resolve(path);
-  try {
-    if (statSync(abs).isDirectory()) throw new Error(`${path}: is a directory, cannot write the ${what} there`);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
-  const dir = dirname(abs);
-  try {
-    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
-    accessSync(dir, constants.W_OK);
-  } catch {
-    throw new Error(`${path}: cannot write the ${what} (directory ${dir} does not exist or is not writable)`);
-  }
+  if (a.text.length && !fromStdin) return a.text.join(' ');
+  if (!fromStdin && process.stdin.isTTY) throw new UsageError('no text given');
+  return readStdinText(byteLimit);
 }
 
 /** A WAV header whose sizes say "unknown length" (0xFFFFFFFF), for streaming. */
@@ -164,50 +125,6 @@ function streamingWavHeader(sampleRate: number, float: boolean): Uint8Array {
 }
 
 const pcmBytes = (audio: Float32Array, sr: number, float: boolean) => encodeWav(audio, sr, float ? 'float32' : 'pcm16').subarray(44);
-
-function writeStdout(bytes: Uint8Array): Promise<void> {
-  return new Promise((res, rej) => {
-    process.stdout.write(bytes, (err) => (err ? rej(err) : res()));
-  });
-}
-
-/** An output written piece by piece into a temporary file, renamed into place at the end. */
-class StreamingFile {
-  private readonly tmp: string;
-  private fd: number;
-  private bytes = 0;
-  constructor(readonly path: string, private readonly header: Uint8Array | null) {
-    this.tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-    this.fd = openSync(this.tmp, 'w');
-    if (header) this.write(header);
-  }
-  write(b: Uint8Array): void {
-    let n = 0;
-    while (n < b.length) n += writeSync(this.fd, b, n, b.length - n);
-    this.bytes += b.length;
-  }
-  finish(): void {
-    if (this.header) {
-      // Real sizes now that the length is known.
-      const sizes = Buffer.alloc(4);
-      sizes.writeUInt32LE(this.bytes - 8, 0);
-      writeSync(this.fd, sizes, 0, 4, 4);
-      sizes.writeUInt32LE(this.bytes - 44, 0);
-      writeSync(this.fd, sizes, 0, 4, 40);
-    }
-    fsyncSync(this.fd);
-    closeSync(this.fd);
-    this.fd = -1;
-    renameSync(this.tmp, this.path);
-  }
-  abort(): void {
-    if (this.fd >= 0) {
-      try { closeSync(this.fd); } catch { /* closed */ }
-      this.fd = -1;
-    }
-    try { unlinkSync(this.tmp); } catch { /* gone */ }
-  }
-}
 
 const r6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
@@ -223,26 +140,12 @@ function timestampsJson(voice: string, sampleRate: number, chunks: { text: strin
 export const sayCommand: Command = {
   summary: 'speak text: say "text" -o out.wav [--voice NAME|DIR] [--stream] [--timestamps FILE]',
   async run(args: string[]): Promise<number> {
-    let a: Args;
-    try {
-      const p = parseArgs(args);
-      if (p === 'help') {
-        process.stdout.write(USAGE);
-        return 0;
-      }
-      a = p;
-      if (a.output === undefined) throw new UsageError('no output: give -o FILE (or -o - for standard output)');
-      if (a.raw && a.output !== '-') throw new UsageError('--raw writes to standard output only (-o -)');
-    } catch (e) {
-      if (e instanceof UsageError) {
-        process.stderr.write(`say: ${e.message}\n\n${USAGE}`);
-        return 2;
-      }
-      throw e;
-    }
+    const parsed = parseSayArgs(args);
+    if (!parsed) return 0;
+    const a = parsed;
     const log = (s: string) => { if (!a.quiet) process.stderr.write(`say: ${s}\n`); };
     const toStdout = a.output === '-';
-    let file: StreamingFile | undefined;
+    let file: WavFileWriter | undefined;
     let stdoutBroken = false;
     const onSignal = () => {
       file?.abort();
@@ -251,7 +154,8 @@ export const sayCommand: Command = {
     try {
       const maxChars = a.opts.maxChars ?? MAX_TEXT_CHARS;
       const text = await readText(a, maxChars);
-      if (!toStdout) checkWritable(a.output!, 'audio');
+      if (!toStdout) checkWritable(a.output, 'audio');
+      if (toStdout && a.timestamps === '-') throw new UsageError('the audio and the timestamps cannot both go to standard output');
       if (a.timestamps) checkWritable(a.timestamps, 'timestamps');
       const t0 = performance.now();
       const tts = await ProDiffTTS.load(a.voice, { allowPaths: true, ...(a.threads ? { threads: a.threads } : {}) });
@@ -273,7 +177,7 @@ export const sayCommand: Command = {
         const header = a.raw ? null : streamingWavHeader(sr, a.float);
         if (toStdout) {
           if (header) await writeStdout(header);
-        } else file = new StreamingFile(a.output!, header);
+        } else file = new WavFileWriter(a.output, sr, a.float ? 'float32' : 'pcm16');
       }
       // Without --stream, chunks would only add work: whole sentences unless chunk sizes are given.
       for await (const c of tts.stream(text, a.stream ? a.opts : { firstChunkFrames: Infinity, ...a.opts })) {
@@ -291,28 +195,27 @@ export const sayCommand: Command = {
           if (toStdout) {
             try {
               await writeStdout(bytes);
-            } catch {
+            } catch (e) {
+              if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
               stdoutBroken = true;
               break;
             }
-          } else file!.write(bytes);
+          } else file!.writeEncoded(bytes);
           if (c.final) log(`sentence ${c.index + 1}/${c.count}: ${(sentenceSamples / sr).toFixed(2)} s${c.part > 0 ? ` in ${c.part + 1} chunks` : ''}`);
         } else chunks.push(c);
       }
-      if (stdoutBroken) {
-        process.stderr.write('say: standard output was closed\n');
-        return 1;
-      }
+      // The reader went away (`| head -c 1000`): it has what it wanted.
+      if (stdoutBroken) return 0;
       if (!a.stream) {
         const audio = new Float32Array(samples);
         let at = 0;
         for (const c of chunks) { audio.set(c.audio, at); at += c.audio.length; }
         const wav = a.raw ? pcmBytes(audio, sr, a.float) : encodeWav(audio, sr, a.float ? 'float32' : 'pcm16');
         if (toStdout) await writeStdout(wav);
-        else writeFileAtomic(a.output!, wav);
+        else writeFileAtomic(a.output, wav);
       } else file?.finish();
       file = undefined;
-      if (a.timestamps) writeFileAtomic(a.timestamps, timestampsJson(tts.voice.name, sr, sentences, words, phones, pauses, samples / sr));
+      if (a.timestamps) await writeOutput(a.timestamps, timestampsJson(tts.voice.name, sr, sentences, words, phones, pauses, samples / sr));
       const secs = samples / sr;
       const ms = performance.now() - tLoad;
       log(`${toStdout ? 'wrote' : `wrote ${a.output}:`} ${secs.toFixed(2)} s of audio, ${sentences.length} sentence(s), voice ${tts.voice.name}; ` +
@@ -320,8 +223,8 @@ export const sayCommand: Command = {
       return 0;
     } catch (e) {
       file?.abort();
-      process.stderr.write(`say: ${e instanceof Error ? e.message : String(e)}\n`);
-      return e instanceof UsageError ? 2 : 1;
+      if (e instanceof TTSInputError) throw new TTSInputError(inFlagTerms(e.message));
+      throw e;
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

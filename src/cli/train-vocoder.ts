@@ -4,7 +4,6 @@
 // again with the same --out to continue from the last checkpoint (--steps may be raised). Ctrl-C
 // writes a checkpoint and stops.
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { PRODIFF_MEL } from '../audio/mel.js';
 import { defaultAcousticMelDir, precomputeAcousticMels } from '../data/acoustic-mels.js';
 import { isCacheDir } from '../data/cache-vocoder-corpus.js';
@@ -13,6 +12,8 @@ import { MPD_SMALL, MRD_SMALL, type AdversarialLoss } from '../model/discriminat
 import { VOCOS_LOSS, type VocoderModelConfig } from '../model/vocoder-gan.js';
 import { VOCOS_SMALL } from '../model/vocos.js';
 import { formatValue, Progress } from '../util/progress.js';
+import { numberFlag, parseCommandArgs, UsageError } from './args.js';
+import { requireInput } from './io.js';
 import { readRunConfig, resolveVocoderInit, trainVocoder, VOCODER_TRAIN_DEFAULTS, type VocoderTrainConfig } from '../train/vocoder.js';
 
 const USAGE = `usage: prodiff train-vocoder --data DIR|CACHE --out RUN [options]
@@ -48,11 +49,7 @@ model (new runs only; a resumed run keeps its own):
 const list = (s: string) => s.split(',').map((v) => Number(v.trim()));
 
 export async function run(args: string[]): Promise<number> {
-  let a;
-  try {
-    a = parseArgs({
-      args,
-      options: {
+  const p = parseCommandArgs(args, USAGE, {
         data: { type: 'string' }, out: { type: 'string' }, steps: { type: 'string', default: '1000' },
         'checkpoint-every': { type: 'string', default: '200' }, threads: { type: 'string', default: '1' },
         dim: { type: 'string' }, intermediate: { type: 'string' }, layers: { type: 'string' },
@@ -61,22 +58,18 @@ export async function run(args: string[]): Promise<number> {
         batch: { type: 'string' }, 'segment-frames': { type: 'string' }, lr: { type: 'string' }, 'schedule-steps': { type: 'string' },
         warmup: { type: 'string' }, 'pretrain-mel-steps': { type: 'string' }, seed: { type: 'string' }, sr: { type: 'string' },
         acoustic: { type: 'string' }, mels: { type: 'string' }, 'acoustic-seed': { type: 'string' }, 'prepare-only': { type: 'boolean', default: false },
-        init: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (e) {
-    process.stderr.write(`prodiff train-vocoder: ${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (a.help) { process.stdout.write(USAGE + '\n'); return 0; }
-  if (!a.out && !a['prepare-only']) { process.stderr.write(`prodiff train-vocoder: --out is required\n${USAGE}\n`); return 2; }
+        init: { type: 'string' },
+  }, { maxPositionals: 0 });
+  if (!p) return 0;
+  const a = p.values;
+  if (!a.out && !a['prepare-only']) throw new UsageError('--out RUN is required');
+  if (a.data) requireInput(a.data, 'data');
+  if (a.init) requireInput(a.init, 'run to fine-tune (--init)');
 
   const num = (k: keyof typeof a, def: number): number => {
     const v = a[k];
     if (v === undefined) return def;
-    const n = Number(v);
-    if (!Number.isFinite(n)) throw new Error(`--${k} must be a number, got '${v}'`);
-    return n;
+    return numberFlag(k, v as string);
   };
   const architectureFlags = ['dim', 'intermediate', 'layers', 'periods', 'mpd-channels', 'mrd-ffts', 'mrd-channels', 'adversarial', 'mel-weight', 'mrd-weight', 'fm-weight', 'sr'] as const;
   const modelFlags = [...architectureFlags, 'batch', 'segment-frames', 'lr', 'schedule-steps', 'warmup', 'pretrain-mel-steps', 'seed'] as const;
@@ -89,8 +82,8 @@ export async function run(args: string[]): Promise<number> {
       throw new Error(`${a.out} trains on the ${describeSource(stored.data)}; resume it without --data/--acoustic/--mels or with the same ones, or use a new --out`);
     }
     source = given;
-  } else if (a.acoustic || a.mels) throw new Error('--acoustic and --mels need --data CACHE');
-  if (!source) { process.stderr.write(`prodiff train-vocoder: --data is required\n${USAGE}\n`); return 2; }
+  } else if (a.acoustic || a.mels) throw new UsageError('--acoustic and --mels need --data CACHE');
+  if (!source) throw new UsageError('--data is required');
   if (source.kind === 'acoustic-mels') {
     let pre: Progress | undefined;
     const r = await precomputeAcousticMels({

@@ -1,11 +1,18 @@
 // prodiff train --config CFG --data CACHE --out RUN [--resume] [--max-steps N]
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { parseHparams, type Hparams } from '../model/hparams.js';
 import { trainTeacher } from '../train/teacher.js';
+import { CliError, optionalNumberFlag, parseCommandArgs, UsageError } from './args.js';
 import type { Command } from './command.js';
+import { requireInput } from './io.js';
 
 const USAGE = `usage: prodiff train --config CFG.json --data CACHE --out RUN [--resume] [--max-steps N]
+
+  --config FILE    the run's hparams (configs/*.json); a resumed run may leave it out (RUN/config.json)
+  --data CACHE     a preprocessed cache (prodiff preprocess)
+  --out RUN        run directory (created; with --resume, continued from its checkpoint)
+  --resume         continue RUN from its last checkpoint exactly
+  --max-steps N    stop after step N (overrides the config's max_updates)
 
 Trains the ProDiff teacher on a preprocessed cache. RUN gets config.json, log.jsonl (one JSON
 object per step), checkpoint.safetensors (parameters, optimizer state, step, data order, RNG;
@@ -21,7 +28,7 @@ export function readConfig(path: string): Hparams {
   try {
     c = JSON.parse(readFileSync(path, 'utf-8')) as unknown;
   } catch (e) {
-    throw new Error(`${path}: cannot read the config (${(e as Error).message})`);
+    throw new CliError(`${path}: cannot read the config (${(e as Error).message.replace(/^E[A-Z]+: /, '')})`);
   }
   return parseHparams(c, path);
 }
@@ -29,14 +36,15 @@ export function readConfig(path: string): Hparams {
 export const trainCommand: Command = {
   summary: 'train the teacher: train --config CFG --data CACHE --out RUN [--resume]',
   async run(args) {
-    const { values: v } = parseArgs({ args, options: { config: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean', default: false }, 'max-steps': { type: 'string' } } });
-    if (!v.data || !v.out || (!v.config && !v.resume)) {
-      process.stderr.write(USAGE);
-      return 2;
-    }
+    const p = parseCommandArgs(args, USAGE, { config: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean', default: false }, 'max-steps': { type: 'string' } }, { maxPositionals: 0 });
+    if (!p) return 0;
+    const v = p.values;
+    if (!v.data) throw new UsageError('--data CACHE is required');
+    if (!v.out) throw new UsageError('--out RUN is required');
+    if (!v.config && !v.resume) throw new UsageError('--config FILE is required (or --resume to continue RUN)');
+    const maxSteps = optionalNumberFlag('max-steps', v['max-steps'], { integer: true, min: 1 });
+    requireInput(v.data, 'cache');
     const config = v.config ? readConfig(v.config) : readConfig(`${v.out}/config.json`);
-    const maxSteps = v['max-steps'] !== undefined ? Number(v['max-steps']) : undefined;
-    if (maxSteps !== undefined && !(Number.isInteger(maxSteps) && maxSteps > 0)) throw new Error(`--max-steps must be a positive integer, got '${v['max-steps']}'`);
     await trainTeacher({ config, cache: v.data, out: v.out, resume: v.resume!, ...(maxSteps !== undefined ? { maxSteps } : {}) });
     return 0;
   },

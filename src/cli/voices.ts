@@ -1,6 +1,7 @@
 // prodiff voices: the installed voices (the user's $PRODIFF_VOICES directories, then the bundled ones).
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
 import { readVoiceConfig } from '../voice/load.js';
 import { bundledVoicesDir, defaultVoiceName, listInstalledVoices, userVoicesDirs } from '../voice/store.js';
@@ -22,12 +23,9 @@ function size(dir: string, files: string[]): number {
 export const voicesCommand: Command = {
   summary: 'list the installed voices (--json)',
   async run(args: string[]): Promise<number> {
-    let json = false;
-    for (const a of args) {
-      if (a === '--help' || a === '-h') { process.stdout.write(USAGE); return 0; }
-      if (a === '--json') json = true;
-      else { process.stderr.write(`voices: unknown argument ${a}\n${USAGE}`); return 2; }
-    }
+    const p = parseCommandArgs(args, USAGE, { json: { type: 'boolean', default: false } }, { maxPositionals: 0 });
+    if (!p) return 0;
+    const json = p.values.json!;
     const rows = listInstalledVoices().map((v) => {
       try {
         const c = readVoiceConfig(v.dir);

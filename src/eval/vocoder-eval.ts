@@ -201,7 +201,7 @@ export async function evaluateVocoders(o: VocoderEvalOptions): Promise<VocoderEv
           a.l1 += l1 * T; a.mcd += mcdS; a.frames += T;
           perUtterance.push({ id: it.id, row: label, melL1: l1, mcd: mcdS / T });
           asr?.add(`${label}\u0000${it.id}`, y, sampleRate);
-          if (o.out) writeWav(join(o.out, `${stem(it.id)}.${stem(input)}.${stem(v.label)}.wav`), [y], sampleRate);
+          if (o.out) writeWav(join(o.out, `${stem(it.id)}.${stem(input)}.${stem(v.label)}.wav`), y, sampleRate);
         }
       }
       log(`[${k + 1}/${items.length}] ${it.id}: ${T} frames in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

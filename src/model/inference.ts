@@ -99,6 +99,15 @@ export class AcousticModel {
     return new AcousticModel(cfg, o, schedule, graphs, sessions, params);
   }
 
+  /** Releases the ORT sessions; the model cannot run afterwards. Safe to call twice. */
+  async dispose(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    await Promise.all(Object.values(this.sessions).map((s) => s.release()));
+  }
+
+  private released = false;
+
   /** The three forward graphs as standalone ONNX models (weights included). */
   onnxModels(): { encoder: Uint8Array; adaptor: Uint8Array; denoiser: Uint8Array } {
     const bytes = (g: Graph) => exportOnnx(g, { values: (n) => this.params.get(n).data, docString: `prodiff ${g.name}` });

@@ -1,5 +1,8 @@
 // A terminal progress bar with rate and ETA (redrawn in place on a TTY, a line every few seconds otherwise).
 
+/** The shortest time over which a rate is shown. */
+const MIN_RATE_SECONDS = 0.5;
+
 export interface ProgressOptions {
   label: string;
   total: number;
@@ -24,12 +27,15 @@ export function formatValue(v: number): string {
 
 export class Progress {
   private done = 0;
-  private readonly start = Date.now();
+  private readonly start: number;
   private lastDraw = 0;
   private readonly stream: NodeJS.WriteStream;
   private readonly startDone: number;
+  private readonly now: () => number;
 
-  constructor(private readonly o: ProgressOptions, initial = 0) {
+  constructor(private readonly o: ProgressOptions, initial = 0, now: () => number = Date.now) {
+    this.now = now;
+    this.start = now();
     this.stream = o.stream ?? process.stderr;
     this.done = initial;
     this.startDone = initial;
@@ -38,7 +44,7 @@ export class Progress {
   /** Sets the count; `info` is appended (e.g. "loss 0.123"). */
   update(done: number, info = ''): void {
     this.done = done;
-    const now = Date.now();
+    const now = this.now();
     const tty = this.stream.isTTY;
     if (done < this.o.total && now - this.lastDraw < (tty ? 100 : 5000)) return;
     this.lastDraw = now;
@@ -46,14 +52,15 @@ export class Progress {
   }
 
   line(info = ''): string {
-    const elapsed = (Date.now() - this.start) / 1000;
-    const rate = (this.done - this.startDone) / Math.max(elapsed, 1e-9);
-    const eta = rate > 0 ? (this.o.total - this.done) / rate : Infinity;
+    const elapsed = (this.now() - this.start) / 1000;
+    // Over a few milliseconds one finished item would read as thousands per second: no rate yet.
+    const rate = elapsed >= MIN_RATE_SECONDS ? (this.done - this.startDone) / elapsed : undefined;
+    const eta = rate !== undefined && rate > 0 ? (this.o.total - this.done) / rate : Infinity;
     const frac = this.o.total > 0 ? Math.min(1, this.done / this.o.total) : 1;
     const width = 24;
     const filled = Math.round(frac * width);
     const bar = `${'#'.repeat(filled)}${'.'.repeat(width - filled)}`;
-    return `${this.o.label} [${bar}] ${this.done}/${this.o.total} ${(frac * 100).toFixed(0)}% ${rate.toFixed(2)} ${this.o.unit ?? 'it'}/s ETA ${fmtTime(eta)}${info ? `  ${info}` : ''}`;
+    return `${this.o.label} [${bar}] ${this.done}/${this.o.total} ${(frac * 100).toFixed(0)}% ${rate === undefined ? '--' : rate.toFixed(2)} ${this.o.unit ?? 'it'}/s ETA ${fmtTime(eta)}${info ? `  ${info}` : ''}`;
   }
 
   /** Prints a message on its own line without disturbing the bar. */

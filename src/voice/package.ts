@@ -196,7 +196,7 @@ export function modelCard(cfg: VoiceConfig, st: SafetensorsFile, o: PackageVoice
   const lines = [
     `# ${cfg.name}`,
     '',
-    `A ProDiff voice (${cfg.language?.code ?? 'unknown language'}, ${cfg.audio.quality ?? ''} quality) for the prodiff library. Made by \`scripts/make-voice.ts\` with prodiff ${cfg.prodiff_version ?? ''}.`,
+    `A ProDiff voice (${cfg.language?.code ?? 'unknown language'}, ${cfg.audio.quality ?? ''} quality) for the prodiff library. Made by \`prodiff make-voice\` with prodiff ${cfg.prodiff_version ?? ''}.`,
     '',
     '## Model',
     `- Acoustic model: ProDiff ${kind}, ${(countParams(st) / 1e6).toFixed(2)} M parameters; encoder ${fmt(hp.enc_layers)} x ${fmt(hp.hidden_size)} (heads ${fmt(hp.num_heads)}), denoiser ${fmt(hp.residual_layers)} x ${fmt(hp.residual_channels)}.`,

@@ -29,7 +29,6 @@ before(async () => {
 
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-const frames = (d: number[]) => d.reduce((a, b) => a + b, 0);
 const isSilent = (a: Float32Array, from: number, to: number) => a.subarray(from, to).every((x) => x === 0);
 
 test('break: an exact silence in samples between the two utterances; reported as a pause', async () => {

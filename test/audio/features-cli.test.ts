@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { run } from '../../src/cli/features.js';
+import { UsageError } from '../../src/cli/args.js';
 import { writeWav } from '../../src/audio/wav.js';
 import { readSafetensors } from '../../src/engine/safetensors.js';
 
@@ -31,11 +32,7 @@ test('prodiff features writes a PNG and a safetensors file with mel, energy and 
   assert.equal(st.metadata.module, 'audio_frontend');
 });
 
-test('prodiff features: usage errors return 2', async () => {
-  const err = process.stderr.write.bind(process.stderr);
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  try {
-    assert.equal(await run([]), 2);
-    assert.equal(await run(['a.wav', '--bogus']), 2);
-  } finally { process.stderr.write = err; }
+test('prodiff features: usage errors are UsageErrors (exit 2 from main)', async () => {
+  await assert.rejects(run([]), (e: Error) => e instanceof UsageError && /missing input WAV/.test(e.message));
+  await assert.rejects(run(['a.wav', '--bogus']), (e: Error) => e instanceof UsageError && /unknown option --bogus/.test(e.message));
 });

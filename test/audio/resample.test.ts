@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { besselI0, loadAudio, resample, sincFilterTable } from '../../src/audio/resample.js';
-import { writeWav } from '../../src/audio/wav.js';
+import { writeWav, writeWavChannels } from '../../src/audio/wav.js';
 import { readManifest, loadCase } from './golden.js';
 
 const tone = (f: number, sr: number, n: number, a = 0.5) => Float64Array.from({ length: n }, (_, i) => a * Math.sin((2 * Math.PI * f * i) / sr));
@@ -88,7 +88,7 @@ test('two tones, one each side of the new Nyquist: only the lower one comes thro
 test('loadAudio: stereo 44.1 kHz file is averaged then resampled; empty file is an error', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'rs-'));
   const l = tone(440, 44100, 4410, 0.5), r = tone(440, 44100, 4410, 0.3);
-  writeWav(path.join(dir, 's.wav'), [Float32Array.from(l), Float32Array.from(r)], 44100, 'float32');
+  writeWavChannels(path.join(dir, 's.wav'), [Float32Array.from(l), Float32Array.from(r)], 44100, 'float32');
   const a = loadAudio(path.join(dir, 's.wav'));
   assert.equal(a.nativeRate, 44100);
   assert.equal(a.channels, 2);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { decodeWav, encodeWav, readWav, toMono, writeWav, WavError } from '../../src/audio/wav.js';
+import { decodeWav, encodeWav, readWav, toMono, writeWav, writeWavChannels, WavError } from '../../src/audio/wav.js';
 
 /** Builds a WAV by hand: fmt fields, then raw data bytes. */
 function makeWav(o: { tag?: number; channels?: number; rate?: number; bits?: number; data: Uint8Array; extensibleTag?: number; dataSize?: number }): Uint8Array {
@@ -60,7 +60,7 @@ test('write then read round-trips (16-bit PCM exactly on the int16 grid, float32
   assert.equal(a.sampleRate, 16000);
   assert.deepEqual([...a.channels[0]!], [...x]);
   const y = new Float32Array([0.1, -0.3, 2.5]);
-  writeWav(path.join(dir, 'b.wav'), [y, y], 48000, 'float32');
+  writeWavChannels(path.join(dir, 'b.wav'), [y, y], 48000, 'float32');
   const b = readWav(path.join(dir, 'b.wav'));
   assert.equal(b.channels.length, 2);
   assert.deepEqual([...b.channels[1]!], [...y]);
@@ -97,7 +97,7 @@ test('bad inputs give clear errors naming the file', () => {
   expectWavError(junk, /'fmt ' chunk needs|absurd/);
   const rifx = new Uint8Array(good); rifx.set([82, 73, 70, 88], 0);
   expectWavError(rifx, /RIFX/);
-  assert.throws(() => readWav('/nonexistent/x.wav'), /\/nonexistent\/x\.wav: cannot read file \(ENOENT\)/);
+  assert.throws(() => readWav('/nonexistent/x.wav'), /\/nonexistent\/x\.wav: cannot read the file \(no such file or directory\)/);
 });
 
 test('a zero-length data chunk is a valid, empty signal', () => {

@@ -27,7 +27,7 @@ function makeCorpus(dir: string): void {
       for (let h = 1; h <= 10; h++) v += Math.sin(h * ph) / h;
       y[i] = 0.2 * v;
     }
-    writeWav(join(dir, `${name}.wav`), [y], sr);
+    writeWav(join(dir, `${name}.wav`), y, sr);
   }
 }
 
