@@ -148,7 +148,7 @@ test('CLI: --ssml, auto-detection, pauses in the timestamps; bad SSML: exit 1, o
   rmSync(out);
   r = run(['--ssml', '-o', out, '<speak>\nHi <prosody rate="zippy">there</prosody></speak>']);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /^say: SSML 2:4: <prosody> rate="zippy" is not /);
+  assert.match(r.stderr, /^prodiff say: SSML 2:4: <prosody> rate="zippy" is not /);
   assert.equal(r.stderr.trim().split('\n').length, 1);
   assert.ok(!existsSync(out));
 });
