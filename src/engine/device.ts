@@ -1,6 +1,6 @@
 // Where ORT sessions run: the CPU, or NVIDIA GPUs through ORT's CUDA execution provider when
 // onnxruntime-node was installed with it (its install step fetches the provider on Linux x64
-// unless told to skip, as this repository's .npmrc does for CPU-only machines).
+// unless told to skip, as the README's ONNXRUNTIME_NODE_INSTALL=skip install lines do for CPU-only machines).
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -66,7 +66,7 @@ export function probeDevice(d: Device): Promise<{ available: boolean; reason?: s
       const listed = ort.listSupportedBackends().find((b) => b.name === d);
       if (!listed) return { available: false, reason: `this onnxruntime-node build has no '${d}' execution provider` };
       const library = providerLibrary(d);
-      if (!library.found) return { available: false, reason: `the ${d} provider library is not installed (looked for ${library.path}); onnxruntime-node installs it only when its install step is not skipped (npm config onnxruntime-node-install, see docs/engine.md)` };
+      if (!library.found) return { available: false, reason: `the ${d} provider library is not installed (looked for ${library.path}); onnxruntime-node installs it only when its install step is not skipped (ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node, see docs/engine.md)` };
       try {
         const g = new Graph('probe');
         g.output('y', emit('Relu', [g.input('x', 'float32', [1])]));
