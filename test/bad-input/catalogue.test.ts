@@ -200,6 +200,7 @@ const CASES: Case[] = [
   { name: 'wav: NaN float sample', call: () => decodeWav(floatWav(NaN)), error: /non-finite float sample at frame 2/, cls: WavError },
   { name: 'wav: no data chunk', call: () => decodeWav(goodWav().subarray(0, 36)), error: /no 'data' chunk/, cls: WavError },
   { name: 'wav: absurd chunk size', call: () => { const b = Buffer.from(goodWav()); b.writeUInt32LE(0xfffffff0, 16); return decodeWav(b); }, error: /'fmt ' chunk needs 4294967280 bytes|absurd chunk size/, cls: WavError },
+  { name: 'wav: damaged chunk id with a newline', call: () => decodeWav(Buffer.concat([Buffer.from('RIFF\0\0\0\0WAVEx\ny ', 'latin1'), Buffer.from([0xf0, 0xff, 0xff, 0xff]), Buffer.alloc(8)])), error: /absurd chunk size 4294967280 for chunk "x\\ny "/, cls: WavError },
   { name: 'features: truncated WAV (CLI)', setup: (d) => { put(d, 'a.wav', goodWav().subarray(0, 100)); }, cli: (d) => ['features', join(d, 'a.wav'), '--out', join(d, 'f.safetensors')], error: /a\.wav: truncated/ },
   { name: 'features: not a WAV (CLI)', setup: (d) => { put(d, 'a.wav', 'ID3\u0003 mp3 data here'); }, cli: (d) => ['features', join(d, 'a.wav'), '--out', join(d, 'f.safetensors')], error: /a\.wav: not a WAV file/ },
   { name: 'features: a directory (CLI)', setup: (d) => mkdirSync(join(d, 'a.wav')), cli: (d) => ['features', join(d, 'a.wav'), '--out', join(d, 'f.safetensors')], error: /a\.wav: / },
