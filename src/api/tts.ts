@@ -43,6 +43,13 @@ export class TTSInputError extends Error {
   }
 }
 
+/** The checks on text that need no voice: a string, not empty, at most `maxChars` characters. */
+export function checkTextInput(text: unknown, maxChars = MAX_TEXT_CHARS): asserts text is string {
+  if (typeof text !== 'string') throw new TypeError('text must be a string');
+  if (text.length > maxChars) throw new TTSInputError(`text too long: ${text.length} characters (at most ${maxChars}; split it and call again, or raise maxChars)`);
+  if (text.trim() === '') throw new TTSInputError('no text given (empty)');
+}
+
 /** How the model's sessions are placed: threads and device, only those given. */
 type SessionPlacement = { threads?: number; device?: Device };
 
@@ -436,10 +443,7 @@ export class ProDiffTTS {
    * voice's stress policy; throws TTSInputError for bad text.
    */
   phonemize(text: string, o: Pick<SynthesizeOptions, 'lexicon' | 'maxChars' | 'ssml'> = {}): Plan {
-    if (typeof text !== 'string') throw new TypeError('text must be a string');
-    const max = o.maxChars ?? MAX_TEXT_CHARS;
-    if (text.length > max) throw new TTSInputError(`text too long: ${text.length} characters (at most ${max}; split it and call again, or raise maxChars)`);
-    if (text.trim() === '') throw new TTSInputError('no text given (empty)');
+    checkTextInput(text, o.maxChars);
     const t0 = performance.now();
     if (o.ssml ?? looksLikeSsml(text)) return this.phonemizeSsml(text, o, t0);
     const all = textToSentences(text, { vocab: this.voice.vocab, ...(o.lexicon ? { lexicon: o.lexicon } : {}) });

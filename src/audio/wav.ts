@@ -33,6 +33,11 @@ function fourcc(view: DataView, at: number): string {
   return String.fromCharCode(view.getUint8(at), view.getUint8(at + 1), view.getUint8(at + 2), view.getUint8(at + 3));
 }
 
+/** A chunk id for a message: quoted, its control bytes escaped (a damaged id can hold a newline). */
+function printableId(id: string): string {
+  return /^[\x20-\x7e]{4}$/.test(id) ? `'${id}'` : JSON.stringify(id).replace(/[\x7f-\xff]/g, (c) => `\\x${c.charCodeAt(0).toString(16)}`);
+}
+
 /** Decodes a WAV file held in memory; `file` names the source in error messages. */
 export function decodeWav(bytes: Uint8Array, file = '<buffer>'): WavData {
   if (bytes.length === 0) throw new WavError(file, 'empty file (0 bytes), not a WAV file');
@@ -76,7 +81,7 @@ export function decodeWav(bytes: Uint8Array, file = '<buffer>'): WavData {
       if (fmt) break;
     }
     if (size > bytes.length) {
-      if (!data) throw new WavError(file, `absurd chunk size ${size} for chunk '${id}' in a ${bytes.length}-byte file`);
+      if (!data) throw new WavError(file, `absurd chunk size ${size} for chunk ${printableId(id)} in a ${bytes.length}-byte file`);
       break;
     }
     pos = body + size + (size & 1); // chunks are word-aligned

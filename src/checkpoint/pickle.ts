@@ -60,8 +60,10 @@ const tuple = (items: unknown[]): readonly unknown[] => Object.freeze(items);
 
 function intFromBytes(b: Uint8Array): number | bigint {
   if (b.length === 0) return 0;
-  let v = 0n;
-  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+  // Through hex: linear in the length (a shift per byte would be quadratic for a long LONG4).
+  let hex = '';
+  for (let i = b.length - 1; i >= 0; i--) hex += b[i]!.toString(16).padStart(2, '0');
+  let v = BigInt(`0x${hex}`);
   if (b[b.length - 1]! & 0x80) v -= 1n << BigInt(8 * b.length);
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
@@ -86,7 +88,11 @@ function unquote(s: string): string {
 }
 
 function rawUnicodeEscape(s: string): string {
-  return s.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_m, a?: string, b?: string) => String.fromCodePoint(parseInt((a ?? b)!, 16)));
+  return s.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_m, a?: string, b?: string) => {
+    const cp = parseInt((a ?? b)!, 16);
+    if (cp > 0x10ffff) throw new Error(`bad \\U escape: 0x${cp.toString(16)} is beyond Unicode`);
+    return String.fromCodePoint(cp);
+  });
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -237,7 +243,7 @@ export function unpickle(bytes: Uint8Array, o: UnpickleOptions = {}): UnpickleRe
       case 0x53: try { stack.push(unquote(line())); } catch (e) { fail((e as Error).message); } break; // STRING
       case 0x54: { const n = i32(); if (n < 0) fail('negative BINSTRING length'); stack.push(str(take(n))); break; } // BINSTRING
       case 0x55: stack.push(str(take(u8()))); break; // SHORT_BINSTRING
-      case 0x56: stack.push(rawUnicodeEscape(line())); break; // UNICODE
+      case 0x56: try { stack.push(rawUnicodeEscape(line())); } catch (e) { fail((e as Error).message); } break; // UNICODE
       case 0x58: stack.push(str(take(u32()))); break; // BINUNICODE
       case 0x8c: stack.push(str(take(u8()))); break; // SHORT_BINUNICODE
       case 0x8d: stack.push(str(take(u64()))); break; // BINUNICODE8

@@ -148,7 +148,8 @@ export class ZipArchive {
     if (e.method === 0) data = raw;
     else if (e.method === 8) {
       try {
-        data = zlib.inflateRawSync(raw);
+        // At most the size the directory declares: a zip bomb stops there instead of filling memory.
+        data = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(e.size, 1) });
       } catch (err) {
         this.fail(`corrupt zip archive: entry '${name}' does not inflate (${(err as Error).message})`);
       }

@@ -15,7 +15,22 @@ export async function readStdinText(maxBytes = Infinity): Promise<string> {
     n += (c as Buffer).length;
     if (n > maxBytes) throw new CliError(`text too long: more than ${maxBytes} bytes on standard input`);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return utf8Text(Buffer.concat(chunks), 'standard input');
+}
+
+/** Bytes as UTF-8 text (a leading BOM dropped); anything else is an error naming `where`, not silent U+FFFDs. */
+function utf8Text(bytes: Uint8Array, where: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    let ok = 0;
+    // The first offending byte, for the message: the longest prefix that decodes.
+    for (let lo = 0, hi = bytes.length; lo <= hi;) {
+      const mid = (lo + hi) >> 1;
+      try { new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid)); ok = mid; lo = mid + 1; } catch { hi = mid - 1; }
+    }
+    throw new CliError(`${where}: not UTF-8 text (invalid byte 0x${bytes[ok]?.toString(16).padStart(2, '0') ?? '??'} at offset ${ok}); save it as UTF-8`);
+  }
 }
 
 /** A text input file ('-' = standard input); `what` names it in errors ("sentences file"). */
@@ -31,11 +46,13 @@ export async function readTextInput(path: string, what: string, maxBytes = Infin
     throw new CliError(`${path}: cannot read the ${what} (${fsErrorReason(e)})`);
   }
   if (size > maxBytes) throw new CliError(`${path}: ${what} too long (${size} bytes)`);
+  let bytes: Buffer;
   try {
-    return readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (e) {
     throw new CliError(`${path}: cannot read the ${what} (${fsErrorReason(e)})`);
   }
+  return utf8Text(bytes, `${path}: ${what}`);
 }
 
 /** An input file or folder that must exist (one-line error otherwise). */

@@ -6,6 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageVoice, type PackageVoiceOptions } from '../voice/package.js';
 import { makeRandomVoice } from '../voice/random.js';
+import { parseHparams } from '../model/hparams.js';
 import { VOCODER_TYPES, type VocoderType } from '../voice/config.js';
 import { CliError, optionalNumberFlag, parseCommandArgs, UsageError } from './args.js';
 import type { Command } from './command.js';
@@ -81,6 +82,7 @@ export const makeVoiceCommand: Command = {
       } catch (e) {
         throw new CliError(`${v.random}: not valid JSON (${(e as Error).message})`);
       }
+      parseHparams(config, v.random); // errors name the file and the key
       result = makeRandomVoice(v.out, config, common);
     } else {
       const model = existsSync(input!) && statSync(input!).isDirectory() ? join(input!, 'model.safetensors') : input!;

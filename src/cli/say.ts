@@ -4,7 +4,7 @@ import { optionalNumberFlag, parseCommandArgs, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { checkWritable, readStdinText, readTextInput, writeOutput, writeStdout } from './io.js';
 import { encodeWav, WavFileWriter } from '../audio/wav.js';
-import { chunkPauses, CONTROL_RANGES, MAX_TEXT_CHARS, ProDiffTTS, TTSInputError, type Pause, type SentenceChunk, type SynthesizeOptions } from '../api/tts.js';
+import { checkTextInput, chunkPauses, CONTROL_RANGES, MAX_TEXT_CHARS, ProDiffTTS, TTSInputError, type Pause, type SentenceChunk, type SynthesizeOptions } from '../api/tts.js';
 import type { PhoneTiming, WordTiming } from '../api/timestamps.js';
 
 const USAGE = `usage: prodiff say [options] "text"     (or --text-file FILE, or text on standard input: - or no text)
@@ -61,7 +61,7 @@ const FLAG_OF_OPTION: Record<string, string> = {
 
 /** A library message in the command line's words: API option names become their flags. */
 function inFlagTerms(message: string): string {
-  return message.replace(/\b(durationScale|sentenceSilence|firstChunkFrames|chunkFrames|maxChars|speed|pitch|energy|seed|steps)\b(?= must| to |;|\))/g, (m) => FLAG_OF_OPTION[m] ?? m);
+  return message.replace(/\b(durationScale|sentenceSilence|firstChunkFrames|chunkFrames|maxChars|speed|pitch|energy|seed|steps)\b(?= must| to |;|\)| \d+:)/g, (m) => FLAG_OF_OPTION[m] ?? m);
 }
 
 function parseSayArgs(args: string[]): Args | null {
@@ -154,6 +154,7 @@ export const sayCommand: Command = {
     try {
       const maxChars = a.opts.maxChars ?? MAX_TEXT_CHARS;
       const text = await readText(a, maxChars);
+      checkTextInput(text, maxChars); // before the voice is loaded: an empty text needs no model
       if (!toStdout) checkWritable(a.output, 'audio');
       if (toStdout && a.timestamps === '-') throw new UsageError('the audio and the timestamps cannot both go to standard output');
       if (a.timestamps) checkWritable(a.timestamps, 'timestamps');
@@ -223,7 +224,12 @@ export const sayCommand: Command = {
       return 0;
     } catch (e) {
       file?.abort();
-      if (e instanceof TTSInputError) throw new TTSInputError(inFlagTerms(e.message));
+      if (e instanceof TTSInputError) {
+        const message = inFlagTerms(e.message);
+        // A flag's value that this voice cannot take (--steps 3 for a 4-step voice): a usage error.
+        if (/(^|\s)--[a-z-]+ must\b/.test(message)) throw new UsageError(message);
+        throw new TTSInputError(message);
+      }
       throw e;
     } finally {
       process.off('SIGINT', onSignal);

@@ -65,11 +65,18 @@ export function parseSafetensors(bytes: Uint8Array, file = '<buffer>'): Safetens
   const dataStart = 8 + headerLen;
   const dataLen = bytes.length - dataStart;
   const tensors = new Map<string, StTensor>();
+  const spans: [number, number, string][] = [];
   let metadata: Record<string, string> = {};
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') {
+      if (typeof entry !== 'object' || entry === null || Array.isArray(entry) || !Object.values(entry).every((v) => typeof v === 'string')) {
+        throw new SafetensorsError(file, '__metadata__ must be an object of strings');
+      }
       metadata = entry as Record<string, string>;
       continue;
+    }
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      throw new SafetensorsError(file, `tensor '${name}': entry must be an object with dtype, shape and data_offsets (got ${JSON.stringify(entry)})`);
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (!isDType(e.dtype)) throw new SafetensorsError(file, `tensor '${name}': unsupported dtype ${JSON.stringify(e.dtype)}`);
@@ -82,17 +89,26 @@ export function parseSafetensors(bytes: Uint8Array, file = '<buffer>'): Safetens
     }
     const [begin, end] = offs as [number, number];
     const count = (e.shape as number[]).reduce((a, b) => a * b, 1);
+    if (!Number.isSafeInteger(count * BYTES[e.dtype])) throw new SafetensorsError(file, `tensor '${name}': shape [${e.shape}] is too large`);
     if (end < begin || end - begin !== count * BYTES[e.dtype]) {
       throw new SafetensorsError(file, `tensor '${name}': data_offsets [${begin}, ${end}] do not hold ${count} x ${e.dtype}`);
     }
     if (end > dataLen) {
       throw new SafetensorsError(file, `tensor '${name}': data ends at ${end} but only ${dataLen} data bytes exist (truncated)`);
     }
+    spans.push([begin, end, name]);
     tensors.set(name, {
       dtype: e.dtype,
       shape: e.shape as number[],
       data: typedView(e.dtype, bytes.subarray(dataStart + begin, dataStart + end), count),
     });
+  }
+  // Two tensors sharing bytes is a corrupt (or crafted) header: the reference reader refuses it too.
+  spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  for (let i = 1; i < spans.length; i++) {
+    const [b, , n] = spans[i]!;
+    const [, pe, pn] = spans[i - 1]!;
+    if (b < pe) throw new SafetensorsError(file, `tensors '${pn}' and '${n}' overlap (bytes ${b}..${pe})`);
   }
   return { tensors, metadata };
 }

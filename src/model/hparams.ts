@@ -104,8 +104,9 @@ export type Hparams = {
 };
 
 export class HparamsError extends Error {
+  /** `key` '' : a problem with the hparams as a whole. */
   constructor(readonly source: string, readonly key: string, detail: string) {
-    super(`${source}: hparams '${key}' ${detail}`);
+    super(key ? `${source}: hparams '${key}' ${detail}` : `${source}: hparams ${detail}`);
     this.name = 'HparamsError';
   }
 }
@@ -150,7 +151,7 @@ function checkValue(key: string, spec: FieldSpec, v: unknown, source: string): u
  */
 export function parseHparams(raw: unknown, source: string): Hparams {
   if (typeof raw === 'object' && raw !== null && parsed.has(raw)) return raw as Hparams;
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${source}: hparams must be a JSON object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new HparamsError(source, '', 'must be a JSON object');
   const rec = raw as Record<string, unknown>;
   const out: Record<string, unknown> = { source };
   const other: Record<string, unknown> = {};
