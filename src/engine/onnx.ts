@@ -73,20 +73,6 @@ function nodeProto(node: Node, name: (t: Tensor) => string): Record<string, unkn
   };
 }
 
-/** The nodes the given tensors depend on, in graph order (which is topological). */
-function liveNodesInOrder(graph: Graph, roots: Tensor[]): Node[] {
-  const live = new Set<Tensor>(roots);
-  const nodes: Node[] = [];
-  for (let k = graph.nodes.length - 1; k >= 0; k--) {
-    const node = graph.nodes[k]!;
-    if (node.outputs.some((o) => live.has(o))) {
-      nodes.push(node);
-      for (const t of node.inputs) if (t) live.add(t);
-    }
-  }
-  return nodes.reverse();
-}
-
 /** Builds the ModelProto bytes for the graph. */
 export function exportOnnx(graph: Graph, opts: ExportOptions = {}): Uint8Array {
   const outNames = opts.outputs ?? [...graph.outputs.keys()];
@@ -97,10 +83,17 @@ export function exportOnnx(graph: Graph, opts: ExportOptions = {}): Uint8Array {
     return [n, t] as const;
   });
 
-  const liveNodes = liveNodesInOrder(graph, outputs.map(([, t]) => t));
-  const live = new Set<Tensor>();
-  for (const n of liveNodes) for (const t of [...n.inputs, ...n.outputs]) if (t) live.add(t);
-  for (const [, t] of outputs) live.add(t);
+  // Keep only what the outputs need.
+  const live = new Set<Tensor>(outputs.map(([, t]) => t));
+  const liveNodes: Node[] = [];
+  for (let k = graph.nodes.length - 1; k >= 0; k--) {
+    const node = graph.nodes[k]!;
+    if (node.outputs.some((o) => live.has(o))) {
+      liveNodes.push(node);
+      for (const t of node.inputs) if (t) live.add(t);
+    }
+  }
+  liveNodes.reverse();
 
   // A graph output produced by a node takes the output's name (no copy). An input, a parameter, a
   // constant, or a tensor already named by another output is routed through an Identity.

@@ -29,7 +29,8 @@ export async function createSession(model: Uint8Array, o: SessionOptions = {}): 
   // cores from the one that runs: the 2-step acoustic model measured 108-111 ms with spinning and
   // 74-79 ms without. A single session run back to back (a training step) may spin.
   const spin = o.spinning ?? false;
-  options.extra = { session: { intra_op: { allow_spinning: spin ? '1' : '0' }, inter_op: { allow_spinning: spin ? '1' : '0' } } };  if (o.profilePrefix) {
+  options.extra = { session: { intra_op: { allow_spinning: spin ? '1' : '0' }, inter_op: { allow_spinning: spin ? '1' : '0' } } };
+  if (o.profilePrefix) {
     options.enableProfiling = true;
     options.profileFilePrefix = o.profilePrefix;
   }

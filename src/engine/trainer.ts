@@ -50,9 +50,9 @@ const V = 'adam_v.';
 const NEW = 'new.';
 
 /**
- * Trainable parameters live in flat float32 buffers ("buckets"): the model reads each parameter as
- * a reshaped slice of its bucket and the optimizer updates the whole bucket at once, so the update
- * is a dozen large elementwise nodes instead of a dozen per parameter. Buckets stay under 4 M
+ * Trainable parameters live in flat float32 buffers ("buckets"): the model reads each parameter
+ * from a view of its bucket and the optimizer updates the whole bucket at once, so the update is a
+ * dozen large elementwise nodes instead of a dozen per parameter. Buckets stay under 4 M
  * floats (16 MB): a graph output above glibc's largest mmap threshold (32 MB) would get fresh pages
  * from the kernel on every run.
  */
@@ -89,11 +89,9 @@ interface BucketState {
   v: OrtTensor;
 }
 
-const freshState = (n: number): BucketState => ({
-  p: ortTensor('float32', new Float32Array(n), [n]),
-  m: ortTensor('float32', new Float32Array(n), [n]),
-  v: ortTensor('float32', new Float32Array(n), [n]),
-});
+function bucketState(p: Float32Array, m = new Float32Array(p.length), v = new Float32Array(p.length)): BucketState {
+  return { p: ortTensor('float32', p, [p.length]), m: ortTensor('float32', m, [m.length]), v: ortTensor('float32', v, [v.length]) };
+}
 
 const stateName = (kind: 'p' | 'm' | 'v', k: number) => `state.${kind}.${k}`;
 
@@ -120,7 +118,7 @@ export class Trainer {
     /** Node ids where the training graph's backward pass and optimizer begin (for profiles). */
     readonly phaseStarts: { backward: number; optimizer: number },
   ) {
-    this.spare = state.map((st) => freshState(st.p.dims[0]!));
+    this.spare = state.map((st) => bucketState(new Float32Array(st.p.dims[0]!)));
   }
 
   /** Buffers the next step writes its new state into (double buffering). */
@@ -186,7 +184,7 @@ export class Trainer {
     const state = buckets.map((b) => {
       const p = new Float32Array(b.size);
       for (const m of b.members) p.set(params.get(m.name).data, m.offset);
-      return { p: ortTensor('float32', p, [b.size]), m: ortTensor('float32', new Float32Array(b.size), [b.size]), v: ortTensor('float32', new Float32Array(b.size), [b.size]) };
+      return bucketState(p);
     });
     const frozenFeeds = new Map<string, OrtTensor>();
     if (spec.frozenBinding === 'input') for (const p of frozen) frozenFeeds.set(p.name, ortTensor('float32', Float32Array.from(params.get(p.name).data), p.shape));
@@ -206,7 +204,7 @@ export class Trainer {
       feeds[stateName('v', k)] = st.v;
     });
     for (const [k, v] of this.frozenFeeds) feeds[k] = v;
-    // The new state is written into the spare buffers (no allocation, no copy out of ORT), which
+    // The new state is written into the spare buffers (no JavaScript allocation per step), which
     // then become current; a rejected step leaves the current state untouched.
     const fetches: Record<string, OrtTensor | null> = { loss: null, grad_norm: null };
     for (const m of this.metricNames) fetches[`metric.${m}`] = null;
@@ -323,10 +321,7 @@ export class Trainer {
       return fresh;
     });
     // Only a fully read checkpoint replaces the state.
-    state.forEach((f, k) => {
-      const n = this.buckets[k]!.size;
-      this.state[k] = { p: ortTensor('float32', f.p, [n]), m: ortTensor('float32', f.m, [n]), v: ortTensor('float32', f.v, [n]) };
-    });
+    state.forEach((f, k) => (this.state[k] = bucketState(f.p, f.m, f.v)));
     this.step = step;
     return file.metadata;
   }
