@@ -12,6 +12,7 @@ import { loadProDiffWeights, type LoadedWeights } from '../model/checkpoint.js';
 import { AcousticModel } from '../model/inference.js';
 import { acousticWeightsPath } from '../model/load-acoustic.js';
 import { AsrBatch, pocketsphinxMissing } from './asr.js';
+import { kMeans, ndbJsd, seedSpread, type FrameSet } from './diversity.js';
 import { addPitchCounts, comparePitch, emptyPitchCounts, MCD_ORDER, mcdSum, melL1, melSsim, normalizeWords, pitchSummary, wordErrors, type MelImage, type PitchCounts } from './metrics.js';
 
 export type NaiveSampler = 'ddpm' | 'ddim';
@@ -29,6 +30,10 @@ export interface EvalOptions {
   naive?: NaiveSampler[];
   /** Sampler noise seed (default 0). */
   seed?: number;
+  /** Samples per utterance for the diversity figures: seeds seed, seed+1, ... (default 1: no seed spread); quality metrics use the first. */
+  seeds?: number;
+  /** k-means bins of NDB/JSD (default 50; no NDB/JSD when the reference has fewer than 10 frames a bin). */
+  ndbBins?: number;
   griffinLimIterations?: number;
   threads?: number;
   log?: (line: string) => void;
@@ -54,6 +59,12 @@ export interface EvalRow {
   /** Acoustic real-time factor: encoder + adaptor + sampler wall time / audio duration (Griffin-Lim not included). */
   rtf: number | null;
   wer: number | null;
+  /** Mean std across seeds per mel element (needs seeds >= 2). */
+  seedSpread: number | null;
+  /** Share of k-means bins of the ground-truth frames whose share of generated frames differs (5 % z-test). */
+  ndb: number | null;
+  /** Jensen-Shannon divergence (bits) of the generated and ground-truth bin histograms. */
+  jsd: number | null;
   frames: number;
 }
 
@@ -76,7 +87,7 @@ export interface EvalReport {
   seconds: number;
   asr: { used: boolean; note: string };
   definitions: Record<string, string>;
-  settings: { seed: number; griffinLimIterations: number; mcdOrder: number; threads: number | null };
+  settings: { seed: number; seeds: number; ndbBins: number; griffinLimIterations: number; mcdOrder: number; threads: number | null };
   rows: EvalRow[];
   perUtterance: EvalUtteranceResult[];
 }
@@ -90,6 +101,9 @@ const METRIC_DEFINITIONS: Record<string, string> = {
   gpe: 'gross pitch error: frames voiced in both with |f0 / f0_gt - 1| > 20% / frames voiced in both',
   ffe: 'F0 frame error: (voicing errors + gross pitch errors) / all frames',
   rtf: 'acoustic real-time factor: encoder + adaptor + sampler wall time / audio seconds (vocoder excluded)',
+  seedSpread: 'diversity: standard deviation across the seeds of one utterance (same durations) per mel element, averaged (log10-mel units); 0 = deterministic',
+  ndb: 'diversity: NDB/K (Richardson & Weiss 2018): k-means bins of the ground-truth mel frames of the split, share of bins where a two-proportion z-test (5 %) finds the generated frames (all seeds) in a different proportion; lower = closer to the data distribution',
+  jsd: 'diversity: Jensen-Shannon divergence in bits of the generated and ground-truth bin histograms (same bins as NDB); 0 = same',
   wer: 'pocketsphinx (en-us) word error rate of the vocoded audio against the normalised text: (S + D + I) / reference words, pooled over utterances',
 };
 
@@ -117,9 +131,13 @@ interface Accumulator {
   wordErrors: number;
   words: number;
   transcribed: boolean;
+  spreadSum: number;
+  spreadCount: number;
+  /** Generated mel frames (every seed), for NDB/JSD. */
+  generated: Float32Array[];
 }
 
-const newAcc = (): Accumulator => ({ frames: 0, l1: 0, ssim: 0, mcd: 0, melFrames: 0, pitch: emptyPitchCounts(), pitchUsed: false, ms: 0, seconds: 0, timed: false, wordErrors: 0, words: 0, transcribed: false });
+const newAcc = (): Accumulator => ({ frames: 0, l1: 0, ssim: 0, mcd: 0, melFrames: 0, pitch: emptyPitchCounts(), pitchUsed: false, ms: 0, seconds: 0, timed: false, wordErrors: 0, words: 0, transcribed: false, spreadSum: 0, spreadCount: 0, generated: [] });
 
 async function buildSystems(o: EvalOptions, log: (l: string) => void): Promise<System[]> {
   const loaded: { path: string; w: LoadedWeights }[] = o.runs.map((r) => ({ path: acousticWeightsPath(r), w: loadProDiffWeights(acousticWeightsPath(r)) }));
@@ -167,6 +185,11 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
   }
   if (o.runs.length === 0) throw new Error('no model to evaluate');
   const seed = o.seed ?? 0;
+  const seeds = o.seeds ?? 1;
+  if (!(Number.isInteger(seeds) && seeds >= 1)) throw new Error(`seeds ${seeds} must be a positive integer`);
+  const ndbBins = o.ndbBins ?? 50;
+  if (!(Number.isInteger(ndbBins) && ndbBins >= 2)) throw new Error(`ndbBins ${ndbBins} must be an integer >= 2`);
+  const groundTruthFrames: Float32Array[] = [];
   const glIterations = o.griffinLimIterations ?? 32;
   const { sampleRate, hop } = PRODIFF_MEL;
   if (index.audio.sampleRate !== sampleRate || index.audio.hop !== hop || index.audio.nMels !== PRODIFF_MEL.nMels) {
@@ -226,6 +249,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
       const melT = need('mel');
       const T = melT.shape[0]!, M = melT.shape[1]!;
       const gt: MelImage = { data: melT.data as Float32Array, frames: T, mels: M };
+      groundTruthFrames.push(melT.data as Float32Array);
       const f0Ref = need('f0').data as Float32Array;
       const tokens = Array.from(need('tokens').data as BigInt64Array, Number);
       const mel2ph = need('mel2ph').data as BigInt64Array;
@@ -260,6 +284,14 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
           const r = await row.acoustic!.synthesize(tokens, { mel2ph, seed, speaker: e.speakerId });
           if (r.frames !== T || r.mels !== M) throw new Error(`${row.label}: ${r.frames} x ${r.mels} frames for ${T} x ${M}`);
           score(row, { data: r.mel, frames: T, mels: M }, r.timings.encoderMs + r.timings.adaptorMs + r.timings.denoiserMs);
+          const samples = [r.mel];
+          for (let k = 1; k < seeds; k++) samples.push((await row.acoustic!.synthesize(tokens, { mel2ph, seed: seed + k, speaker: e.speakerId })).mel);
+          const a = acc.get(row.label)!;
+          a.generated.push(...samples);
+          if (seeds >= 2) {
+            const sp = seedSpread(samples);
+            a.spreadSum += sp.sum; a.spreadCount += sp.count;
+          }
         }
       }
       log(`[${ui + 1}/${entries.length}] ${e.id}: ${T} frames, ${rows.length} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -281,8 +313,28 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
     asr?.dispose();
   }
 
+  // NDB/JSD bins: k-means of the split's ground-truth frames (at most 20000, evenly picked).
+  const concat = (parts: Float32Array[]): Float32Array => {
+    const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    let o = 0;
+    for (const p of parts) { all.set(p, o); o += p.length; }
+    return all;
+  };
+  const M = PRODIFF_MEL.nMels;
+  const groundTruth: FrameSet = { data: concat(groundTruthFrames), dim: M };
+  const referenceFrames = groundTruth.data.length / M;
+  let centroids: FrameSet | undefined;
+  if (referenceFrames >= 10 * ndbBins) {
+    const stride = Math.max(1, Math.floor(referenceFrames / 20000));
+    const picked = new Float32Array(Math.ceil(referenceFrames / stride) * M);
+    let n = 0;
+    for (let f = 0; f < referenceFrames; f += stride, n++) picked.set(groundTruth.data.subarray(f * M, f * M + M), n * M);
+    centroids = kMeans({ data: picked.subarray(0, n * M), dim: M }, ndbBins, { seed: 0 });
+  } else log(`${referenceFrames} ground-truth frames: too few for ${ndbBins} NDB bins (10 a bin), no NDB/JSD`);
+
   const out: EvalRow[] = rows.map((r) => {
     const a = acc.get(r.label)!;
+    const diversity = centroids && a.generated.length > 0 ? ndbJsd(groundTruth, { data: concat(a.generated), dim: M }, { centroids }) : undefined;
     const p = a.pitchUsed ? pitchSummary(a.pitch) : undefined;
     return {
       label: r.label, kind: r.kind, model: r.model, steps: r.steps, timescale: r.timescale, sampler: r.sampler,
@@ -295,6 +347,9 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
       ffe: p ? p.ffe : null,
       rtf: a.timed ? a.ms / 1000 / a.seconds : null,
       wer: a.transcribed && a.words > 0 ? a.wordErrors / a.words : null,
+      seedSpread: a.spreadCount > 0 ? a.spreadSum / a.spreadCount : null,
+      ndb: diversity ? diversity.ndbRatio : null,
+      jsd: diversity ? diversity.jsdBits : null,
       frames: a.frames,
     };
   });
@@ -302,7 +357,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
     cache: o.cache, split, utterances: entries.map((e) => e.id), seconds,
     asr: { used: !!asr, note: asrNote },
     definitions: METRIC_DEFINITIONS,
-    settings: { seed, griffinLimIterations: glIterations, mcdOrder: MCD_ORDER, threads: o.threads ?? null },
+    settings: { seed, seeds, ndbBins, griffinLimIterations: glIterations, mcdOrder: MCD_ORDER, threads: o.threads ?? null },
     rows: out, perUtterance,
   };
 }
@@ -313,11 +368,11 @@ export function formatTable(r: EvalReport): string {
   const lines = [
     `${r.utterances.length} '${r.split}' utterances (${r.seconds.toFixed(1)} s) of ${r.cache}, ground-truth durations; Griffin-Lim ${r.settings.griffinLimIterations} iterations; ASR: ${r.asr.used ? 'pocketsphinx' : r.asr.note}`,
     '',
-    '| system | steps | mel L1 | SSIM | MCD (dB) | logF0 RMSE (cents) | V/UV error | FFE | acoustic RTF | ASR WER |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| system | steps | mel L1 | SSIM | MCD (dB) | logF0 RMSE (cents) | V/UV error | FFE | acoustic RTF | ASR WER | seed spread | NDB/K | JSD |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const row of r.rows) {
-    lines.push(`| ${row.label} | ${row.steps ?? '–'} | ${fmt(row.melL1, 4)} | ${fmt(row.ssim, 4)} | ${fmt(row.mcd, 2)} | ${fmt(row.logF0RmseCents, 1)} | ${fmt(row.vde, 1, true)} | ${fmt(row.ffe, 1, true)} | ${fmt(row.rtf, 4)} | ${fmt(row.wer, 1, true)} |`);
+    lines.push(`| ${row.label} | ${row.steps ?? '–'} | ${fmt(row.melL1, 4)} | ${fmt(row.ssim, 4)} | ${fmt(row.mcd, 2)} | ${fmt(row.logF0RmseCents, 1)} | ${fmt(row.vde, 1, true)} | ${fmt(row.ffe, 1, true)} | ${fmt(row.rtf, 4)} | ${fmt(row.wer, 1, true)} | ${fmt(row.seedSpread, 4)} | ${fmt(row.ndb, 2)} | ${fmt(row.jsd, 4)} |`);
   }
   return lines.join('\n') + '\n';
 }

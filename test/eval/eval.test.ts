@@ -26,7 +26,7 @@ test('prodiff eval on a tiny teacher and its 2-step student: rows, table, JSON, 
     await distill({ teacher, out: student, steps: 2, stageSteps: 2, resume: false, log: quiet });
 
     const asrMissing = pocketsphinxMissing();
-    const report: EvalReport = await evaluate({ runs: [teacher, student], cache, split: 'test', asr: true, griffinLimIterations: 4, threads: 1 });
+    const report: EvalReport = await evaluate({ runs: [teacher, student], cache, split: 'test', asr: true, griffinLimIterations: 4, threads: 1, seeds: 2, ndbBins: 4 });
     const labels = report.rows.map((r) => r.label);
     const expected = [
       ...(asrMissing ? [] : ['corpus recording (ASR ceiling)']),
@@ -49,6 +49,14 @@ test('prodiff eval on a tiny teacher and its 2-step student: rows, table, JSON, 
         assert.ok(r.melL1! > 0, `${r.label} mel L1`);
       }
     }
+    // Diversity: diffusion rows spread across seeds; NDB/JSD in range; none for the ground truth.
+    assert.equal(gt.seedSpread, null);
+    assert.equal(gt.ndb, null);
+    for (const r of report.rows.filter((x) => x.kind !== 'recording' && x.kind !== 'ground-truth-mel')) {
+      assert.ok(r.seedSpread! > 0, `${r.label} seed spread ${r.seedSpread}`);
+      assert.ok(r.ndb! >= 0 && r.ndb! <= 1, `${r.label} NDB ${r.ndb}`);
+      assert.ok(r.jsd! >= 0 && r.jsd! <= 1, `${r.label} JSD ${r.jsd}`);
+    }
     // The naive rows run the teacher's weights with the student's step count.
     const naive = report.rows.filter((r) => r.kind === 'teacher-naive');
     assert.deepEqual(naive.map((r) => [r.steps, r.timescale, r.sampler]), [[2, 2, 'ddpm'], [2, 2, 'ddim']]);
@@ -56,7 +64,7 @@ test('prodiff eval on a tiny teacher and its 2-step student: rows, table, JSON, 
 
     const table = formatTable(report);
     const lines = table.trim().split('\n');
-    assert.match(lines[2]!, /^\| system \| steps \| mel L1 \| SSIM \| MCD \(dB\) \| logF0 RMSE \(cents\) \| V\/UV error \| FFE \| acoustic RTF \| ASR WER \|$/);
+    assert.match(lines[2]!, /^\| system \| steps \| mel L1 \| SSIM \| MCD \(dB\) \| logF0 RMSE \(cents\) \| V\/UV error \| FFE \| acoustic RTF \| ASR WER \| seed spread \| NDB\/K \| JSD \|$/);
     assert.equal(lines.length, 4 + report.rows.length);
     assert.match(table, /\| ground-truth mel \+ Griffin-Lim \| – \| 0\.0000 \| 1\.0000 \| 0\.00 \|/);
 
