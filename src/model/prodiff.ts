@@ -10,11 +10,15 @@ import { ScheduleTables, type DiffusionSchedule } from './diffusion.js';
 import { durationPredictor, durationsFromLog, fastspeechEncoder, fs2ConfigFromHparams, speakerEmbedding, varianceAdaptor, type FastSpeech2Config, type ForwardOptions, type VarianceOutputs } from './fastspeech2.js';
 import { durationLosses, energyLoss, melL1, melSsimLoss, pitchLosses, type LossWeights } from './losses.js';
 
+export type DiffusionTarget = 'x0' | 'epsilon';
+
 export interface ProDiffConfig {
   fs2: FastSpeech2Config;
   denoiser: DenoiserConfig;
   /** Mel bins. */
   mels: number;
+  /** What the denoiser network predicts (ProDiff: x0). Default x0. */
+  target?: DiffusionTarget;
 }
 
 /**
@@ -24,7 +28,17 @@ export interface ProDiffConfig {
 export function prodiffConfigFromHparams(hparams: Hparams | Record<string, unknown>, source = 'hparams'): ProDiffConfig {
   const hp = parseHparams(hparams, source);
   const mels = hp.audio_num_mel_bins;
-  return { fs2: fs2ConfigFromHparams(hp), denoiser: denoiserConfigFromHparams(hp, mels), mels };
+  return { fs2: fs2ConfigFromHparams(hp), denoiser: denoiserConfigFromHparams(hp, mels), mels, target: hp.diffusion_target as DiffusionTarget };
+}
+
+/**
+ * The denoiser's x0 prediction at index t: the network's output for an x0 model; for an epsilon
+ * model the output is the noise estimate, turned into x0 with the schedule (`eps` is returned too).
+ */
+export function predictX0(s: Scope, cfg: ProDiffConfig, tables: ScheduleTables, xT: Tensor, t: Tensor, cond: Tensor): { x0: Tensor; eps?: Tensor } {
+  const out = denoiser(s, cfg.denoiser, xT, t, cond).x0;
+  if ((cfg.target ?? 'x0') === 'x0') return { x0: out };
+  return { x0: tables.x0FromEpsilon(xT, t, out), eps: out };
 }
 
 export interface Fs2Inputs {
@@ -120,9 +134,10 @@ export function buildDenoiseStepGraph(cfg: ProDiffConfig, schedule: DiffusionSch
   const step = g.input('step', 'int64', ['B']);
   const cond = g.input('cond', 'float32', ['B', cfg.denoiser.condChannels, 'T']);
   const noise = g.input('noise', 'float32', ['B', 1, cfg.mels, 'T']);
-  const { x0 } = denoiser(new Scope(g, prefix), cfg.denoiser, xT, step, cond);
+  const tables = new ScheduleTables(g, schedule);
+  const { x0 } = predictX0(new Scope(g, prefix), cfg, tables, xT, step, cond);
   g.output('x0_pred', x0);
-  g.output('x_prev', new ScheduleTables(g, schedule).posteriorSample(x0, xT, step, noise));
+  g.output('x_prev', tables.posteriorSample(x0, xT, step, noise));
   return g;
 }
 
@@ -155,19 +170,23 @@ export interface TeacherTrainOutputs {
   total: Tensor;
 }
 
-/** The teacher's training loss (ProDiff_teacher_Task.run_model): x0 prediction at a given t with given noise. */
+/**
+ * The teacher's training loss (ProDiff_teacher_Task.run_model): x0 prediction at a given t with
+ * given noise, mel losses on it. An epsilon model's mel loss is instead the L1 distance of its noise
+ * estimate to the noise (DiffSpeech's), over non-pad frames, in the `l1` slot (weight 1; no SSIM).
+ */
 export function teacherTrainingLoss(root: Scope, cfg: ProDiffConfig, schedule: DiffusionSchedule, i: TeacherTrainInputs, w: LossWeights, silTable: Tensor, o: ForwardOptions = {}): TeacherTrainOutputs {
   const fs2 = fs2Forward(root, cfg.fs2, i, o);
   const tables = new ScheduleTables(root.graph, schedule);
   const mask = diffusionMask(i.mel2ph);
   const xT = op.mul(tables.qSample(melsToDiffusion(i.mels), i.t, i.noise), mask);
-  const { x0 } = denoiser(root.child('denoise_fn'), cfg.denoiser, xT, i.t, fs2.cond);
+  const { x0, eps } = predictX0(root.child('denoise_fn'), cfg, tables, xT, i.t, fs2.cond);
   const melOut = diffusionToMels(op.mul(x0, mask));
   const dl = durationLosses(fs2.dur, i.mel2ph, i.tokens, silTable, w);
   const pl = pitchLosses(fs2.pitchPred!, i.f0, i.uv, i.mel2ph, w);
   const losses = {
-    ssim: op.mul(melSsimLoss(melOut, i.mels), w.ssim),
-    l1: op.mul(melL1(melOut, i.mels), w.l1),
+    ssim: eps ? op.mul(op.reduceSum(mask), 0) : op.mul(melSsimLoss(melOut, i.mels), w.ssim),
+    l1: eps ? maskedNoiseL1(eps, i.noise, mask, cfg.mels) : op.mul(melL1(melOut, i.mels), w.l1),
     pdur: dl.pdur,
     wdur: dl.wdur,
     sdur: dl.sdur,
@@ -176,6 +195,12 @@ export function teacherTrainingLoss(root: Scope, cfg: ProDiffConfig, schedule: D
     e: energyLoss(fs2.energyPred!, i.energy, w.energy),
   };
   return { fs2, xT, melOut, losses, total: op.sum(Object.values(losses)) };
+}
+
+/** mean |eps - noise| over non-pad frames x mel bins ([B, 1, M, T], mask [B, 1, 1, T]). */
+function maskedNoiseL1(eps: Tensor, noise: Tensor, mask: Tensor, mels: number): Tensor {
+  const err = op.reduceSum(op.mul(op.abs(op.sub(eps, noise)), mask));
+  return op.div(err, op.mul(op.reduceSum(mask), mels));
 }
 
 export interface DistillInputs extends Fs2Inputs {
@@ -220,12 +245,12 @@ export function distillationLoss(root: Scope, cfg: ProDiffConfig, schedule: Diff
   const full = op.sub(t, timescale);
   const teacher = root.child('teacher').child('denoise_fn');
   const xT = op.mul(tables.qSample(x0gt, t, i.noise), mask);
-  const teacherX0 = op.mul(denoiser(teacher, cfg.denoiser, xT, t, condT).x0, mask);
+  const teacherX0 = op.mul(predictX0(teacher, cfg, tables, xT, t, condT).x0, mask);
   const xTPre = tables.ddimStep(teacherX0, xT, t, half);
-  const teacherX0b = op.mul(denoiser(teacher, cfg.denoiser, xTPre, half, condT).x0, mask);
+  const teacherX0b = op.mul(predictX0(teacher, cfg, tables, xTPre, half, condT).x0, mask);
   const xTPrePre = tables.ddimStep(teacherX0b, xTPre, half, full);
   const target = op.stopGradient(op.mul(tables.distillationTarget(xT, xTPrePre, t, full), mask));
-  const studentX0 = op.mul(denoiser(root.child('denoise_fn'), cfg.denoiser, xT, full, cond).x0, mask);
+  const studentX0 = op.mul(predictX0(root.child('denoise_fn'), cfg, tables, xT, full, cond).x0, mask);
   const loss = op.reduceMean(op.mul(op.abs(op.sub(studentX0, target)), mask));
   // Logging outputs: x at t - timescale - 1 (index -1 means the clean mel) and the student's posterior sample.
   const prevIdx = op.sub(full, 1);
