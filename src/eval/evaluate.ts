@@ -28,6 +28,8 @@ export interface EvalOptions {
   asr?: boolean;
   /** Samplers of the naive teacher rows: 'ddpm' = the student's own sampler with the teacher's weights, 'ddim' = deterministic DDIM. Default both. */
   naive?: NaiveSampler[];
+  /** Step counts of the naive teacher rows (divisors of N; default N/2 and each given student's count). */
+  naiveSteps?: number[];
   /** Sampler noise seed (default 0). */
   seed?: number;
   /** Samples per utterance for the diversity figures: seeds seed, seed+1, ... (default 1: no seed spread); quality metrics use the first. */
@@ -39,7 +41,7 @@ export interface EvalOptions {
   log?: (line: string) => void;
 }
 
-export type RowKind = 'recording' | 'ground-truth-mel' | 'teacher' | 'teacher-naive' | 'student';
+export type RowKind = 'recording' | 'ground-truth-mel' | 'teacher' | 'teacher-naive' | 'student' | 'regression';
 
 export interface EvalRow {
   label: string;
@@ -146,22 +148,31 @@ async function buildSystems(o: EvalOptions, log: (l: string) => void): Promise<S
   const naive = o.naive ?? ['ddpm', 'ddim'];
   for (const { path, w } of loaded) {
     const { teacherSteps: N, numSteps, timescale } = w.options;
-    if (timescale === 1) {
-      systems.push({ label: `teacher ${N} steps`, kind: 'teacher', model: path, steps: N, timescale: 1, sampler: 'ddpm', acoustic: await AcousticModel.create(w.cfg, w.params, { ...w.options, threads }) });
+    const target = w.cfg.target ?? 'x0';
+    if (target === 'regression') {
+      // One call gives its mel whatever the step count: sampled with one DDIM step, no naive rows.
+      systems.push({ label: 'regression (same network, no diffusion)', kind: 'regression', model: path, steps: 1, timescale: N, sampler: 'ddim', acoustic: await AcousticModel.create(w.cfg, w.params, { teacherSteps: N, numSteps: 1, timescale: N, threads, sampler: 'ddim' }) });
+    } else if (timescale === 1) {
+      const what = target === 'epsilon' ? 'epsilon teacher' : 'teacher';
+      systems.push({ label: `${what} ${N} steps`, kind: 'teacher', model: path, steps: N, timescale: 1, sampler: 'ddpm', acoustic: await AcousticModel.create(w.cfg, w.params, { ...w.options, threads }) });
       // Naive fewer steps: N/2, and every step count of a student of the same schedule given too.
       const counts = new Set<number>();
-      if (N % 2 === 0) counts.add(N / 2);
-      for (const s of loaded) if (s.w.options.timescale > 1 && s.w.options.teacherSteps === N) counts.add(s.w.options.numSteps);
+      if (o.naiveSteps) {
+        for (const n of o.naiveSteps) if (n !== N && N % n === 0) counts.add(n);
+      } else {
+        if (N % 2 === 0) counts.add(N / 2);
+        for (const s of loaded) if (s.w.options.timescale > 1 && s.w.options.teacherSteps === N) counts.add(s.w.options.numSteps);
+      }
       for (const n of [...counts].sort((a, b) => b - a)) {
         for (const sampler of naive) {
-          const label = sampler === 'ddpm' ? `teacher naive ${n} steps (DDPM, student's step indices)` : `teacher naive ${n} steps (DDIM)`;
+          const label = sampler === 'ddpm' ? `${what} naive ${n} steps (DDPM, student's step indices)` : `${what} naive ${n} steps (DDIM)`;
           systems.push({ label, kind: 'teacher-naive', model: path, steps: n, timescale: N / n, sampler, acoustic: await AcousticModel.create(w.cfg, w.params, { teacherSteps: N, numSteps: n, timescale: N / n, threads, sampler }) });
         }
       }
     } else {
       systems.push({ label: `student ${numSteps} steps (distilled from ${N})`, kind: 'student', model: path, steps: numSteps, timescale, sampler: 'ddpm', acoustic: await AcousticModel.create(w.cfg, w.params, { ...w.options, threads }) });
     }
-    log(`loaded ${path}: ${timescale === 1 ? 'teacher' : 'student'}, ${numSteps} steps (schedule of ${N})`);
+    log(`loaded ${path}: ${target === 'regression' ? 'regression model' : timescale === 1 ? 'teacher' : 'student'}, ${numSteps} steps (schedule of ${N}), predicts ${target}`);
   }
   // The same model given twice adds nothing.
   const seen = new Set<string>();

@@ -61,8 +61,10 @@ export const HPARAMS_SCHEMA = {
   timesteps: { type: 'int', min: 1, default: 4, doc: 'sampling steps (teacher: its diffusion steps)' },
   teacher_steps: { type: 'int', min: 1, doc: 'diffusion steps of the schedule (model files)' },
   // Not official: ProDiff predicts x0; 'epsilon' predicts the noise as DiffSpeech / Grad-TTS-style
-  // models do (the paper's gradient-based baseline). Samplers convert it to x0.
-  diffusion_target: { type: 'string', default: 'x0', oneOf: ['x0', 'epsilon'], doc: "what the denoiser predicts: 'x0' (ProDiff) or 'epsilon' (the noise; loss L1 on the noise)" },
+  // models do (the paper's gradient-based baseline), samplers convert it to x0; 'regression' is the
+  // paper's regression baseline with the same network: it sees neither x_t nor the step, so it maps
+  // the condition to one mel (a FastSpeech 2-style decoder trained with the same mel losses).
+  diffusion_target: { type: 'string', default: 'x0', oneOf: ['x0', 'epsilon', 'regression'], doc: "what the denoiser predicts: 'x0' (ProDiff), 'epsilon' (the noise; loss L1 on the noise) or 'regression' (x0 from the condition alone)" },
   timescale: { type: 'int', min: 1, doc: 'diffusion steps per sampling step (model files)' },
   // Losses.
   mel_loss: { type: 'string', default: 'ssim:0.5|l1:0.5', doc: "mel losses and weights, 'name:w|name:w' (ssim, l1)" },

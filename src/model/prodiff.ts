@@ -10,7 +10,7 @@ import { ScheduleTables, type DiffusionSchedule } from './diffusion.js';
 import { durationPredictor, durationsFromLog, fastspeechEncoder, fs2ConfigFromHparams, speakerEmbedding, varianceAdaptor, type FastSpeech2Config, type ForwardOptions, type VarianceOutputs } from './fastspeech2.js';
 import { durationLosses, energyLoss, melL1, melSsimLoss, pitchLosses, type LossWeights } from './losses.js';
 
-export type DiffusionTarget = 'x0' | 'epsilon';
+export type DiffusionTarget = 'x0' | 'epsilon' | 'regression';
 
 export interface ProDiffConfig {
   fs2: FastSpeech2Config;
@@ -33,11 +33,15 @@ export function prodiffConfigFromHparams(hparams: Hparams | Record<string, unkno
 
 /**
  * The denoiser's x0 prediction at index t: the network's output for an x0 model; for an epsilon
- * model the output is the noise estimate, turned into x0 with the schedule (`eps` is returned too).
+ * model the output is the noise estimate, turned into x0 with the schedule (`eps` is returned too);
+ * a regression model is given x_t = 0 and index 0 whatever the sampler passes, so every call
+ * returns the same mel.
  */
 export function predictX0(s: Scope, cfg: ProDiffConfig, tables: ScheduleTables, xT: Tensor, t: Tensor, cond: Tensor): { x0: Tensor; eps?: Tensor } {
+  const target = cfg.target ?? 'x0';
+  if (target === 'regression') return { x0: denoiser(s, cfg.denoiser, op.mul(xT, 0), op.sub(t, t), cond).x0 };
   const out = denoiser(s, cfg.denoiser, xT, t, cond).x0;
-  if ((cfg.target ?? 'x0') === 'x0') return { x0: out };
+  if (target === 'x0') return { x0: out };
   return { x0: tables.x0FromEpsilon(xT, t, out), eps: out };
 }
 
@@ -233,6 +237,7 @@ export interface DistillOutputs {
  * all B x M x T elements.
  */
 export function distillationLoss(root: Scope, cfg: ProDiffConfig, schedule: DiffusionSchedule, timescale: number, i: DistillInputs, o: ForwardOptions = {}): DistillOutputs {
+  if (cfg.target === 'regression') throw new Error('a regression model has no sampler steps to distil');
   const g = root.graph;
   const fs2 = fs2Forward(root, cfg.fs2, i, o);
   const tables = new ScheduleTables(g, schedule);

@@ -68,6 +68,7 @@ export async function distill(o: DistillOptions): Promise<void> {
   const loaded = loadProDiffWeights(teacherPath);
   const hp = loaded.hp;
   const N = loaded.options.teacherSteps;
+  if (loaded.cfg.target === 'regression') throw new Error(`${teacherPath} is a regression model (diffusion_target 'regression'): it has no sampler steps to distil`);
   const finalSteps = o.steps ?? 2;
   if (!(Number.isInteger(finalSteps) && finalSteps >= 1 && N % finalSteps === 0 && Number.isInteger(Math.log2(N / finalSteps)))) {
     throw new Error(`--steps ${finalSteps}: the teacher has ${N} steps; the target must be N / 2^k`);
