@@ -5,7 +5,7 @@ import type { Command } from './command.js';
 import { checkWritable, requireInput, writeOutput } from './io.js';
 
 const USAGE = `usage: prodiff eval RUN|MODEL.safetensors [RUN...] --data CACHE [--split test] [--limit N] [--json OUT.json] [--asr]
-                   [--naive ddpm,ddim] [--naive-steps 4,2,1] [--seed 0] [--seeds 1] [--ndb-bins 50] [--gl-iterations 32] [--threads N]
+                   [--naive ddpm,ddim] [--naive-steps 4,2,1] [--seed 0] [--seeds 1] [--ndb-bins 50] [--plot MELS.png] [--gl-iterations 32] [--threads N]
 
 Evaluates teachers and distilled students on a preprocessed cache with the ground-truth durations
 (so frames align): mel L1, SSIM, MCD, log-F0 RMSE, voicing error and FFE (pitch re-estimated from
@@ -17,7 +17,8 @@ deterministic DDIM. Epsilon teachers and regression models (diffusion_target) ge
 the report with every definition and the per-utterance numbers ('-' = standard output, instead of
 the table). Diversity: --seeds K samples every utterance with seeds seed..seed+K-1 (quality metrics
 use the first) and reports the spread across seeds; NDB/K and JSD compare all generated frames
-with k-means bins (--ndb-bins) of the split's ground-truth frames.
+with k-means bins (--ndb-bins) of the split's ground-truth frames. --plot writes the first
+utterance's ground-truth mel and each system's, stacked, as PNG.
 `;
 
 export const evalCommand: Command = {
@@ -25,7 +26,7 @@ export const evalCommand: Command = {
   async run(args) {
     const p = parseCommandArgs(args, USAGE, {
       data: { type: 'string' }, split: { type: 'string', default: 'test' }, limit: { type: 'string' }, json: { type: 'string' }, asr: { type: 'boolean', default: false },
-      naive: { type: 'string', default: 'ddpm,ddim' }, 'naive-steps': { type: 'string' }, seed: { type: 'string', default: '0' }, seeds: { type: 'string', default: '1' }, 'ndb-bins': { type: 'string', default: '50' }, 'gl-iterations': { type: 'string', default: '32' }, threads: { type: 'string' },
+      naive: { type: 'string', default: 'ddpm,ddim' }, 'naive-steps': { type: 'string' }, seed: { type: 'string', default: '0' }, seeds: { type: 'string', default: '1' }, 'ndb-bins': { type: 'string', default: '50' }, plot: { type: 'string' }, 'gl-iterations': { type: 'string', default: '32' }, threads: { type: 'string' },
     });
     if (!p) return 0;
     const { values: v, positionals } = p;
@@ -39,8 +40,9 @@ export const evalCommand: Command = {
     for (const r of positionals) requireInput(r, 'run');
     requireInput(v.data, 'cache');
     if (v.json) checkWritable(v.json, 'report');
+    if (v.plot) checkWritable(v.plot, 'plot');
     const report = await evaluate({
-      runs: positionals, cache: v.data, split: v.split as 'train' | 'valid' | 'test', asr: v.asr!, naive: naive as NaiveSampler[], ...(naiveSteps ? { naiveSteps } : {}),
+      runs: positionals, cache: v.data, split: v.split as 'train' | 'valid' | 'test', asr: v.asr!, naive: naive as NaiveSampler[], ...(naiveSteps ? { naiveSteps } : {}), ...(v.plot ? { plot: v.plot } : {}),
       seed: int('seed', v.seed!, 0), seeds: int('seeds', v.seeds!, 1), ndbBins: int('ndb-bins', v['ndb-bins']!, 2), griffinLimIterations: int('gl-iterations', v['gl-iterations']!, 1),
       ...(v.limit !== undefined ? { limit: int('limit', v.limit, 1) } : {}), ...(v.threads !== undefined ? { threads: int('threads', v.threads, 1) } : {}),
       log: (l) => process.stderr.write(`${l}\n`),

@@ -12,6 +12,8 @@ import { loadProDiffWeights, type LoadedWeights } from '../model/checkpoint.js';
 import { AcousticModel } from '../model/inference.js';
 import { acousticWeightsPath } from '../model/load-acoustic.js';
 import { AsrBatch, pocketsphinxMissing } from './asr.js';
+import { writeFileAtomic } from '../engine/atomic.js';
+import { melComparePng, type MelImage as PlotMel } from '../util/plot.js';
 import { kMeans, ndbJsd, seedSpread, type FrameSet } from './diversity.js';
 import { addPitchCounts, comparePitch, emptyPitchCounts, MCD_ORDER, mcdSum, melL1, melSsim, normalizeWords, pitchSummary, wordErrors, type MelImage, type PitchCounts } from './metrics.js';
 
@@ -28,6 +30,8 @@ export interface EvalOptions {
   asr?: boolean;
   /** Samplers of the naive teacher rows: 'ddpm' = the student's own sampler with the teacher's weights, 'ddim' = deterministic DDIM. Default both. */
   naive?: NaiveSampler[];
+  /** Writes the first utterance's ground-truth mel and every system's (first seed) stacked, as PNG. */
+  plot?: string;
   /** Step counts of the naive teacher rows (divisors of N; default N/2 and each given student's count). */
   naiveSteps?: number[];
   /** Sampler noise seed (default 0). */
@@ -201,6 +205,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
   const ndbBins = o.ndbBins ?? 50;
   if (!(Number.isInteger(ndbBins) && ndbBins >= 2)) throw new Error(`ndbBins ${ndbBins} must be an integer >= 2`);
   const groundTruthFrames: Float32Array[] = [];
+  const plotMels: PlotMel[] = [];
   const glIterations = o.griffinLimIterations ?? 32;
   const { sampleRate, hop } = PRODIFF_MEL;
   if (index.audio.sampleRate !== sampleRate || index.audio.hop !== hop || index.audio.nMels !== PRODIFF_MEL.nMels) {
@@ -261,6 +266,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
       const T = melT.shape[0]!, M = melT.shape[1]!;
       const gt: MelImage = { data: melT.data as Float32Array, frames: T, mels: M };
       groundTruthFrames.push(melT.data as Float32Array);
+      if (o.plot && ui === 0) plotMels.push({ title: `${e.id}: ground truth`, data: gt.data as Float32Array, frames: T, nMels: M });
       const f0Ref = need('f0').data as Float32Array;
       const tokens = Array.from(need('tokens').data as BigInt64Array, Number);
       const mel2ph = need('mel2ph').data as BigInt64Array;
@@ -295,6 +301,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
           const r = await row.acoustic!.synthesize(tokens, { mel2ph, seed, speaker: e.speakerId });
           if (r.frames !== T || r.mels !== M) throw new Error(`${row.label}: ${r.frames} x ${r.mels} frames for ${T} x ${M}`);
           score(row, { data: r.mel, frames: T, mels: M }, r.timings.encoderMs + r.timings.adaptorMs + r.timings.denoiserMs);
+          if (o.plot && ui === 0) plotMels.push({ title: row.label, data: r.mel, frames: T, nMels: M });
           const samples = [r.mel];
           for (let k = 1; k < seeds; k++) samples.push((await row.acoustic!.synthesize(tokens, { mel2ph, seed: seed + k, speaker: e.speakerId })).mel);
           const a = acc.get(row.label)!;
@@ -323,6 +330,8 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
   } finally {
     asr?.dispose();
   }
+
+  if (o.plot) writeFileAtomic(o.plot, melComparePng(plotMels));
 
   // NDB/JSD bins: k-means of the split's ground-truth frames (at most 20000, evenly picked).
   const concat = (parts: Float32Array[]): Float32Array => {
