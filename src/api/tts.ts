@@ -16,7 +16,7 @@ import { textToSentences, type TextToPhonesResult } from '../text/frontend.js';
 import type { Lexicon } from '../text/g2p.js';
 import type { WordSpan } from '../text/frontend.js';
 import { loadVoice, type LoadedVoice } from '../voice/load.js';
-import { VoiceError } from '../voice/config.js';
+import { resolveSpeaker, VoiceError } from '../voice/config.js';
 import type { ResolveOptions, VoiceSpec } from '../voice/store.js';
 import { phoneTimings, wordTimings, type PhoneTiming, type WordTiming } from './timestamps.js';
 import { looksLikeSsml, planSsml, SsmlError, type SsmlStyle } from '../text/ssml/index.js';
@@ -398,16 +398,9 @@ export class ProDiffTTS {
     };
   }
 
-  /** A speaker id or name of this voice -> its id; TTSInputError when it has no such speaker. */
+  /** A speaker id or name of this voice -> its id; TTSInputError (listing the speakers) when it has no such speaker. */
   private speakerId(s: number | string): number {
-    const map = this.voice.config.speaker_id_map;
-    let speaker: number | undefined;
-    if (typeof s === 'string') {
-      if (!Object.hasOwn(map, s)) throw new TTSInputError(`unknown speaker '${s}' (speakers: ${Object.keys(map).join(', ') || 'none'})`);
-      speaker = map[s];
-    } else speaker = s;
-    if (!(Number.isInteger(speaker) && speaker! >= 0 && speaker! < this.voice.config.num_speakers)) throw new TTSInputError(`speaker ${String(s)} out of range [0, ${this.voice.config.num_speakers - 1}]`);
-    return speaker!;
+    return resolveSpeaker(this.voice.config, s, (m) => { throw new TTSInputError(m); });
   }
 
   /** `<voice name>` -> speaker id: a speaker name or id of the voice, or the voice's own name (its default speaker). */

@@ -271,3 +271,30 @@ export function serializeVoiceConfig(cfg: VoiceConfig): string {
   for (const k of order) if (cfg[k] !== undefined) o[k] = cfg[k];
   return `${JSON.stringify(o, null, 2).replace(/\[\s+(\d+)\s+\]/g, '[$1]')}\n`;
 }
+
+/**
+ * Speaker names by id (position = id) of a multi-speaker voice; ids speaker_id_map does not name
+ * get their number as the name. Empty for a single-speaker voice.
+ */
+export function speakerNames(cfg: Pick<VoiceConfig, 'num_speakers' | 'speaker_id_map'>): string[] {
+  if (cfg.num_speakers <= 1) return [];
+  const names = Array.from({ length: cfg.num_speakers }, (_, i) => String(i));
+  for (const [name, id] of Object.entries(cfg.speaker_id_map)) names[id] = name;
+  return names;
+}
+
+/**
+ * A speaker name or id of the voice -> its id. Calls `fail` with a one-line message that lists the
+ * speakers for an unknown name or an out-of-range id, and for any speaker of a single-speaker voice.
+ */
+export function resolveSpeaker(cfg: Pick<VoiceConfig, 'name' | 'num_speakers' | 'speaker_id_map'>, s: number | string, fail: (message: string) => never): number {
+  const names = speakerNames(cfg);
+  if (names.length === 0) return fail(`voice ${cfg.name} has a single speaker; a speaker (${JSON.stringify(s)}) can only be chosen on a multi-speaker voice`);
+  const list = `speakers: ${names.map((n, i) => `${i} ${n}`).join(', ')}`;
+  if (typeof s === 'string') {
+    if (!Object.hasOwn(cfg.speaker_id_map, s)) return fail(`unknown speaker '${s}' (${list})`);
+    return cfg.speaker_id_map[s]!;
+  }
+  if (!(Number.isInteger(s) && s >= 0 && s < names.length)) return fail(`speaker ${String(s)} out of range [0, ${names.length - 1}] (${list})`);
+  return s;
+}
