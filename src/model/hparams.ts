@@ -57,6 +57,8 @@ export const HPARAMS_SCHEMA = {
   f0_mean: { type: 'number', doc: 'training set f0 mean (Hz)' },
   f0_std: { type: 'number', min: 0, doc: 'training set f0 standard deviation (Hz)' },
   cache: { type: 'string', doc: 'preprocessed cache the model was trained on' },
+  // Not official (the official binarizer writes spk_map.json beside the data): speaker names by id.
+  speakers: { type: 'string[]', doc: 'speaker names, position = speaker id (multi-speaker models)' },
   // Diffusion.
   timesteps: { type: 'int', min: 1, default: 4, doc: 'sampling steps (teacher: its diffusion steps)' },
   teacher_steps: { type: 'int', min: 1, doc: 'diffusion steps of the schedule (model files)' },

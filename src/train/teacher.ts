@@ -24,6 +24,7 @@ export function hparamsForData(config: Hparams, data: CacheDataset): Hparams {
   if (idx.speakers.length > 1 || config.use_spk_id) {
     fromData.use_spk_id = true;
     fromData.num_spk = config.use_spk_id ? Math.max(config.num_spk, idx.speakers.length) : idx.speakers.length;
+    fromData.speakers = idx.speakers;
   }
   return withHparams(config, fromData, `${config.source} + ${data.dir}`);
 }

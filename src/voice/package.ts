@@ -131,7 +131,7 @@ export function voiceConfigFor(st: SafetensorsFile, source: string, o: PackageVo
   if (hp.f0_mean === undefined || hp.f0_std === undefined) throw new VoiceError(source, 'hparams lack f0_mean/f0_std');
   if (hp.use_spk_embed) throw new VoiceError(source, 'use_spk_embed models take an external speaker embedding per call; voice packages carry speaker ids only (use_spk_id)');
   const numSpk = hp.use_spk_id ? hp.num_spk : 0;
-  const speakerNames = o.speakers ?? run.cache?.speakers ?? [];
+  const speakerNames = o.speakers ?? hp.speakers ?? run.cache?.speakers ?? [];
   if (numSpk > 0 && speakerNames.length > numSpk) throw new VoiceError(source, `${speakerNames.length} speaker names (${speakerNames.join(', ')}) for a model of ${numSpk} speakers`);
   if (new Set(speakerNames).size !== speakerNames.length) throw new VoiceError(source, `speaker names must be unique (${speakerNames.join(', ')})`);
   const speakerIdMap: Record<string, number> = {};
