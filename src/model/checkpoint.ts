@@ -170,6 +170,11 @@ function inferProDiffHparams(shapes: Map<string, readonly number[]>, given: Reco
     if (g !== undefined && g !== v) throw new ProDiffCheckpointError(source, `hparams say ${k} = ${JSON.stringify(g)} but the weights have ${JSON.stringify(v)}`);
     hp[k] = v;
   }
+  const names = hp.speakers;
+  if (names !== undefined && Array.isArray(names)) {
+    if (!inferred.use_spk_id) throw new ProDiffCheckpointError(source, `speaker names given (${names.join(', ')}) but the weights have no speaker-id table (use_spk_id)`);
+    if (names.length > (inferred.num_spk as number)) throw new ProDiffCheckpointError(source, `${names.length} speaker names for a speaker table of ${String(inferred.num_spk)} speakers`);
+  }
   if (hp.num_heads === undefined) {
     hp.num_heads = HPARAMS_SCHEMA.num_heads.default;
     notes.push(`num_heads is not in the weights; assumed ${hp.num_heads} (the official value)`);

@@ -17,6 +17,9 @@ import { prodiffConfigFromHparams } from '../../src/model/prodiff.js';
 import { writeSafetensors } from '../../src/engine/safetensors.js';
 import { loadTorchFile, TorchTensor } from '../../src/checkpoint/torch.js';
 import { Scope } from '../../src/nn/index.js';
+import { speakersFromSpkMap } from '../../src/cli/convert.js';
+import { packageVoice } from '../../src/voice/package.js';
+import { PhoneVocab } from '../../src/text/index.js';
 import { FIXTURES } from '../checkpoint/fixtures.js';
 
 const H = 8;
@@ -200,6 +203,20 @@ test('convert: official multi-speaker state dicts (use_spk_id, split, use_spk_em
     await assert.rejects(synth(multi, { speaker: 4 }), /speaker 4 out of range \[0, 3\]/);
     assert.throws(() => convertProDiffCheckpoint(withTensors({ 'fs2.spk_embed_proj.weight': torchTensor([4, Hc], table) }), 'x.ckpt', { hparams: { ...F0, use_spk_id: true, num_spk: 5 } }),
       /x\.ckpt: hparams say num_spk = 5 but the weights have 3/);
+
+    // Names from the binarizer's spk_map.json travel with the weights into a voice package.
+    const names = speakersFromSpkMap('{"bob": 1, "ann": 0, "cy": 2}', 'spk_map.json');
+    assert.deepEqual(names, ['ann', 'bob', 'cy']);
+    assert.throws(() => speakersFromSpkMap('{"a": 0, "b": 0}', 'm.json'), /m\.json: speakers 'a' and 'b' share id 0/);
+    assert.throws(() => speakersFromSpkMap('{"a": 1}', 'm.json'), /m\.json: speaker 'a' has id 1; ids must be the integers 0\.\.0/);
+    assert.throws(() => speakersFromSpkMap('[1]', 'm.json'), /expected a JSON object/);
+    const named = convertProDiffCheckpoint(withTensors({ 'fs2.spk_embed_proj.weight': torchTensor([4, Hc], table) }), 'named', { hparams: { ...F0, speakers: names, vocab: PhoneVocab.default().tokens.slice(0, 40) } });
+    writeSafetensors(join(dir, 'named.safetensors'), named.tensors, named.metadata);
+    const voice = packageVoice({ model: join(dir, 'named.safetensors'), out: join(dir, 'voice') });
+    assert.deepEqual([voice.config.num_speakers, { ...voice.config.speaker_id_map }], [3, { ann: 0, bob: 1, cy: 2 }]);
+    assert.throws(() => convertProDiffCheckpoint(withTensors({ 'fs2.spk_embed_proj.weight': torchTensor([4, Hc], table) }), 'n.ckpt', { hparams: { ...F0, speakers: ['a', 'b', 'c', 'd'] } }),
+      /n\.ckpt: 4 speaker names for a speaker table of 3 speakers/);
+    assert.throws(() => convertProDiffCheckpoint(withTensors({}), 's.ckpt', { hparams: { ...F0, speakers: ['a'] } }), /s\.ckpt: speaker names given \(a\) but the weights have no speaker-id table/);
 
     // use_split_spk_id: the two extra tables are recognised and kept.
     const split = convertProDiffCheckpoint(withTensors({
