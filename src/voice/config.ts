@@ -41,6 +41,13 @@ export interface VoiceInference {
   energy_scale?: number;
   /** Silence inserted between sentences, seconds (piper1-gpl's sentence silence). */
   sentence_silence?: number;
+  /**
+   * Calibrated loudness, dB: the gain that brings this voice's speech to the output target (speech
+   * RMS -20 dBFS, peaks <= -1 dBFS; `prodiff loudness VOICE --write` measures it). Default 0.
+   */
+  output_gain_db?: number;
+  /** Remove the DC offset of the output (default true). */
+  dc_block?: boolean;
 }
 
 export interface VoiceVocoder {
@@ -205,6 +212,11 @@ export function parseVoiceConfig(text: string, source = 'voice.json'): VoiceConf
   };
   if (inf.pitch_shift !== undefined) inference.pitch_shift = r.num(inf, 'pitch_shift', 'inference.pitch_shift');
   if (inf.energy_scale !== undefined) inference.energy_scale = r.num(inf, 'energy_scale', 'inference.energy_scale', (v) => v >= 0, 'a number >= 0');
+  if (inf.output_gain_db !== undefined) inference.output_gain_db = r.num(inf, 'output_gain_db', 'inference.output_gain_db', (v) => v >= -60 && v <= 60, 'dB in [-60, 60]');
+  if (inf.dc_block !== undefined) {
+    if (typeof inf.dc_block !== 'boolean') r.fail('inference.dc_block', `must be true or false (got ${JSON.stringify(inf.dc_block)})`);
+    inference.dc_block = inf.dc_block;
+  }
   if (inf.sentence_silence !== undefined) inference.sentence_silence = r.num(inf, 'sentence_silence', 'inference.sentence_silence', (v) => v >= 0 && v <= 10, 'seconds in [0, 10]');
 
   const model = r.str(raw, 'model', 'model');
