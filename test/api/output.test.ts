@@ -8,6 +8,10 @@ import { join } from 'node:path';
 import { ProDiffTTS, TTSInputError } from '../../src/api/tts.js';
 import { makeRandomVoice, TINY_HPARAMS, VoiceError } from '../../src/voice/index.js';
 import { loadVoice } from '../../src/voice/load.js';
+import { spawnSync } from 'node:child_process';
+import { CALIBRATION_SENTENCES, type LoudnessReport } from '../../src/api/loudness.js';
+import { LevelMeter } from '../../src/audio/levels.js';
+import { repoRoot } from '../golden.js';
 
 let tmp = '';
 let dir = '';
@@ -58,4 +62,29 @@ test('volume and the calibrated gain multiply the output; the DC blocker takes t
   }
   assert.throws(() => loadVoice({ dir: withInference('loud', { output_gain_db: 100 }) }), (e: Error) => e instanceof VoiceError && /inference\.output_gain_db: must be dB in \[-60, 60\] \(got 100\)/.test(e.message));
   assert.throws(() => loadVoice({ dir: withInference('dc', { dc_block: 'yes' }) }), /inference\.dc_block: must be true or false \(got "yes"\)/);
+});
+
+test('prodiff loudness --write: the calibrated gain brings the voice to the target; the API then gives those levels', async () => {
+  const d = withInference('calibrate', {});
+  const r = spawnSync(process.execPath, [join(repoRoot, 'dist', 'src', 'cli', 'main.js'), 'loudness', d, '--write', '--json', '-q', '--threads', '1'], { encoding: 'utf-8' });
+  assert.equal(r.status, 0, r.stderr);
+  const rep = JSON.parse(r.stdout) as LoudnessReport;
+  assert.equal(rep.sentences, CALIBRATION_SENTENCES.length);
+  assert.equal(rep.blocked.harmonics, 81);
+  assert.ok(Math.abs(rep.blocked.dc) < 1e-4, `DC ${rep.raw.dc} -> ${rep.blocked.dc}`);
+  // min(target RMS - RMS, peak limit - peak), rounded down to 0.1 dB: one of the two is met within 0.1 dB, neither is passed.
+  assert.ok(rep.calibrated.speechRmsDb <= -20 + 1e-9 && rep.calibrated.peakDb <= -1 + 1e-9);
+  assert.ok(rep.calibrated.speechRmsDb > -20.1 || rep.calibrated.peakDb > -1.1, JSON.stringify(rep.calibrated));
+  const cfg = JSON.parse(readFileSync(join(d, 'voice.json'), 'utf-8')) as { inference: { output_gain_db: number } };
+  assert.equal(cfg.inference.output_gain_db, rep.gainDb);
+  const tts = await ProDiffTTS.load({ dir: d }, { threads: 1 });
+  try {
+    const m = new LevelMeter();
+    for (const text of CALIBRATION_SENTENCES) m.add((await tts.synthesize(text)).audio);
+    const s = m.stats();
+    assert.ok(Math.abs(s.speechRmsDb - rep.calibrated.speechRmsDb) < 0.01, `speech RMS ${s.speechRmsDb} vs ${rep.calibrated.speechRmsDb}`);
+    assert.ok(Math.abs(s.peakDb - rep.calibrated.peakDb) < 0.01, `peak ${s.peakDb} vs ${rep.calibrated.peakDb}`);
+  } finally {
+    await tts.dispose();
+  }
 });
