@@ -5,7 +5,7 @@ import type { Command } from './command.js';
 import { checkWritable, requireInput, writeOutput } from './io.js';
 
 const USAGE = `usage: prodiff eval RUN|MODEL.safetensors [RUN...] --data CACHE [--split test] [--limit N] [--json OUT.json] [--asr]
-                   [--naive ddpm,ddim] [--seed 0] [--gl-iterations 32] [--threads N]
+                   [--naive ddpm,ddim] [--seed 0] [--gl-iterations 32] [--threads N] [--speaker NAME]
 
 Evaluates teachers and distilled students on a preprocessed cache with the ground-truth durations
 (so frames align): mel L1, SSIM, MCD, log-F0 RMSE, voicing error and FFE (pitch re-estimated from
@@ -14,7 +14,7 @@ pocketsphinx is installed; the corpus recordings are the ceiling row). A teacher
 rows: the teacher sampled in N/2 steps (and in each given student's step count), with the
 student's DDPM step indices and with deterministic DDIM. Prints a markdown table; --json writes
 the report with every definition and the per-utterance numbers ('-' = standard output, instead of
-the table).
+the table). --speaker NAME keeps one speaker's utterances of a multi-speaker cache (a table per speaker).
 `;
 
 export const evalCommand: Command = {
@@ -22,7 +22,7 @@ export const evalCommand: Command = {
   async run(args) {
     const p = parseCommandArgs(args, USAGE, {
       data: { type: 'string' }, split: { type: 'string', default: 'test' }, limit: { type: 'string' }, json: { type: 'string' }, asr: { type: 'boolean', default: false },
-      naive: { type: 'string', default: 'ddpm,ddim' }, seed: { type: 'string', default: '0' }, 'gl-iterations': { type: 'string', default: '32' }, threads: { type: 'string' },
+      naive: { type: 'string', default: 'ddpm,ddim' }, seed: { type: 'string', default: '0' }, 'gl-iterations': { type: 'string', default: '32' }, threads: { type: 'string' }, speaker: { type: 'string' },
     });
     if (!p) return 0;
     const { values: v, positionals } = p;
@@ -38,7 +38,7 @@ export const evalCommand: Command = {
     const report = await evaluate({
       runs: positionals, cache: v.data, split: v.split as 'train' | 'valid' | 'test', asr: v.asr!, naive: naive as NaiveSampler[],
       seed: int('seed', v.seed!, 0), griffinLimIterations: int('gl-iterations', v['gl-iterations']!, 1),
-      ...(v.limit !== undefined ? { limit: int('limit', v.limit, 1) } : {}), ...(v.threads !== undefined ? { threads: int('threads', v.threads, 1) } : {}),
+      ...(v.limit !== undefined ? { limit: int('limit', v.limit, 1) } : {}), ...(v.speaker !== undefined ? { speaker: v.speaker } : {}), ...(v.threads !== undefined ? { threads: int('threads', v.threads, 1) } : {}),
       log: (l) => process.stderr.write(`${l}\n`),
     });
     if (v.json !== '-') process.stdout.write(formatTable(report));

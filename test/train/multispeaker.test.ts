@@ -15,6 +15,7 @@ import { readSafetensors } from '../../src/engine/safetensors.js';
 import { loadProDiffWeights } from '../../src/model/checkpoint.js';
 import { trainTeacher } from '../../src/train/teacher.js';
 import { distill } from '../../src/train/distill.js';
+import { evaluate } from '../../src/eval/evaluate.js';
 import { CORPUS_TINY, TINY_TEACHER } from '../tiny.js';
 import { repoRoot } from '../golden.js';
 
@@ -60,6 +61,11 @@ test('multi-speaker: corpus -> preprocess -> teacher -> distil -> make-voice -> 
     await distill({ teacher, out: student, steps: 2, stageSteps: 2, resume: false, log: quiet });
     const s = loadProDiffWeights(join(student, 'model.safetensors'));
     assert.deepEqual(s.params.get('fs2.spk_embed_proj.weight').data, table.data, 'distillation keeps the (frozen) speaker table');
+
+    // One speaker's evaluation (its utterances, synthesised as that speaker).
+    const rep = await evaluate({ runs: [student], cache, split: 'train', limit: 2, speaker: 'bob', asr: false, naive: [], griffinLimIterations: 2, threads: 1 });
+    assert.deepEqual(rep.utterances.map((u) => u.split('_')[0]), ['bob', 'bob']);
+    await assert.rejects(evaluate({ runs: [student], cache, speaker: 'carol' }), /no speaker 'carol' \(speakers: ann, bob\)/);
 
     const voices = join(dir, 'voices');
     const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf-8', env: { ...process.env, PRODIFF_VOICES: voices, PRODIFF_DEBUG: '' } });
