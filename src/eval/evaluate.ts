@@ -26,6 +26,8 @@ export interface EvalOptions {
   split?: CacheEntry['split'];
   /** At most this many utterances of the split (in index order). */
   limit?: number;
+  /** Only this speaker's utterances (a multi-speaker cache: one table per speaker). */
+  speaker?: string;
   /** Transcribe with pocketsphinx when it is installed (skipped, with a note, when it is not). */
   asr?: boolean;
   /** Samplers of the naive teacher rows: 'ddpm' = the student's own sampler with the teacher's weights, 'ddim' = deterministic DDIM. Default both. */
@@ -192,8 +194,9 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
   const log = o.log ?? (() => {});
   const split = o.split ?? 'test';
   const index = readCacheIndex(o.cache);
-  let entries = index.utterances.filter((u) => u.split === split);
-  if (entries.length === 0) throw new Error(`${o.cache}: no '${split}' utterances`);
+  if (o.speaker !== undefined && !index.speakers.includes(o.speaker)) throw new Error(`${o.cache}: no speaker '${o.speaker}' (speakers: ${index.speakers.join(', ')})`);
+  let entries = index.utterances.filter((u) => u.split === split && (o.speaker === undefined || u.speaker === o.speaker));
+  if (entries.length === 0) throw new Error(`${o.cache}: no '${split}' utterances${o.speaker !== undefined ? ` of speaker '${o.speaker}'` : ''}`);
   if (o.limit !== undefined) {
     if (!(Number.isInteger(o.limit) && o.limit >= 1)) throw new Error(`limit ${o.limit} must be a positive integer`);
     entries = entries.slice(0, o.limit);

@@ -51,7 +51,10 @@ export interface Fs2Inputs {
   f0?: Tensor;
   uv?: Tensor;
   energy?: Tensor;
+  /** Speaker ids [B] (use_spk_id). */
   spk?: Tensor;
+  /** External speaker embeddings [B, spkEmbedDim] (use_spk_embed). */
+  spkEmbed?: Tensor;
 }
 
 export interface Fs2Outputs extends VarianceOutputs {
@@ -65,10 +68,10 @@ export function fs2Forward(root: Scope, cfg: FastSpeech2Config, i: Fs2Inputs, o:
   const fs2 = root.child('fs2');
   const encoderOut = fastspeechEncoder(fs2, cfg, i.tokens, o);
   const nonPad = op.cast(op.not(op.equal(i.tokens, 0)), 'float32');
-  const spk = speakerEmbedding(fs2, cfg, i.spk);
+  const spk = speakerEmbedding(fs2, cfg, { id: i.spk, embed: i.spkEmbed }, 'dur');
   const durInp = op.mul(spk ? op.add(encoderOut, spk) : encoderOut, op.unsqueeze(nonPad, [2]));
   const dur = durationPredictor(fs2, cfg, durInp, nonPad, o);
-  const v = varianceAdaptor(fs2, cfg, { tokens: i.tokens, encoderOut, mel2ph: i.mel2ph, f0: i.f0, uv: i.uv, energy: i.energy, spk: i.spk }, o);
+  const v = varianceAdaptor(fs2, cfg, { tokens: i.tokens, encoderOut, mel2ph: i.mel2ph, f0: i.f0, uv: i.uv, energy: i.energy, spk: i.spk, spkEmbed: i.spkEmbed }, o);
   return { ...v, encoderOut, dur };
 }
 
@@ -84,16 +87,23 @@ const diffusionToMels = (x: Tensor): Tensor => op.transpose(op.squeeze(x, [1]), 
 
 // ---------------------------------------------------------------- inference graphs
 
-/** Graph 1: tokens [B, L] (+ spk_id [B]) -> encoder_out, dur_log [B, L, 1], dur (int64 [B, L]). */
+/** The graph's speaker inputs: spk_id int64 [B] (use_spk_id) or spk_embed float32 [B, D] (use_spk_embed); none for one speaker. */
+export function declareSpeakerInputs(g: Graph, cfg: FastSpeech2Config): { spk?: Tensor; spkEmbed?: Tensor } {
+  const d = cfg.spkEmbedDim ?? 0;
+  if (d > 0) return { spkEmbed: g.input('spk_embed', 'float32', ['B', d]) };
+  return cfg.numSpk > 0 ? { spk: g.input('spk_id', 'int64', ['B']) } : {};
+}
+
+/** Graph 1: tokens [B, L] (+ spk_id [B] or spk_embed [B, D]) -> encoder_out, dur_log [B, L, 1], dur (int64 [B, L]). */
 export function buildEncoderGraph(cfg: ProDiffConfig): Graph {
   const g = new Graph('prodiff_encoder');
   const root = new Scope(g);
   const tokens = g.input('txt_tokens', 'int64', ['B', 'L']);
-  const spk = cfg.fs2.numSpk > 0 ? g.input('spk_id', 'int64', ['B']) : undefined;
+  const who = declareSpeakerInputs(g, cfg.fs2);
   const fs2 = root.child('fs2');
   const enc = fastspeechEncoder(fs2, cfg.fs2, tokens);
   const nonPad = op.cast(op.not(op.equal(tokens, 0)), 'float32');
-  const s = speakerEmbedding(fs2, cfg.fs2, spk);
+  const s = speakerEmbedding(fs2, cfg.fs2, { id: who.spk, embed: who.spkEmbed }, 'dur');
   const durLog = durationPredictor(fs2, cfg.fs2, op.mul(s ? op.add(enc, s) : enc, op.unsqueeze(nonPad, [2])), nonPad);
   g.output('encoder_out', enc);
   g.output('dur_log', op.unsqueeze(durLog, [2]));
@@ -115,10 +125,10 @@ export function buildAdaptorGraph(cfg: ProDiffConfig, o: AdaptorGraphOptions = {
   const encoderOut = g.input('encoder_out', 'float32', ['B', 'L', cfg.fs2.hidden]);
   const tokens = g.input('txt_tokens', 'int64', ['B', 'L']);
   const mel2ph = g.input('mel2ph', 'int64', ['B', 'T']);
-  const spk = cfg.fs2.numSpk > 0 ? g.input('spk_id', 'int64', ['B']) : undefined;
+  const who = declareSpeakerInputs(g, cfg.fs2);
   const tf = o.teacherForced ? { f0: g.input('f0', 'float32', ['B', 'T']), uv: g.input('uv', 'float32', ['B', 'T']), energy: g.input('energy', 'float32', ['B', 'T']) } : {};
   const controls = o.controls ? { pitchShift: g.input('pitch_shift', 'float32', []), energyScale: g.input('energy_scale', 'float32', []) } : {};
-  const v = varianceAdaptor(root.child('fs2'), cfg.fs2, { tokens, encoderOut, mel2ph, spk, ...tf, ...controls });
+  const v = varianceAdaptor(root.child('fs2'), cfg.fs2, { tokens, encoderOut, mel2ph, ...who, ...tf, ...controls });
   g.output('cond', v.cond);
   if (v.pitchPredOut) g.output('pitch_pred', v.pitchPredOut);
   if (v.f0Denorm) g.output('f0_denorm', v.f0Denorm);

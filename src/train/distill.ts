@@ -14,7 +14,7 @@ import { acousticTask, validationItems } from './acoustic-task.js';
 import { CacheDataset, makeBatches } from './data.js';
 import { runTrainingLoop } from './loop.js';
 import { RunDir } from './run.js';
-import { declareTrainInputs } from './teacher.js';
+import { checkCacheSpeakers, declareTrainInputs } from './teacher.js';
 import { saveModel } from '../model/checkpoint.js';
 
 export interface DistillOptions {
@@ -78,6 +78,7 @@ export async function distill(o: DistillOptions): Promise<void> {
   if (!cache) throw new Error('no --data given and the teacher records no cache');
   const data = new CacheDataset(cache);
   const cfg = loaded.cfg;
+  checkCacheSpeakers(cfg, data, teacherPath);
   const schedule = vpsdeSchedule(N);
   const seed = hp.seed;
   const lr = o.lr ?? 2e-4;

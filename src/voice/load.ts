@@ -115,6 +115,7 @@ export function loadVoiceDir(dir: string, where: Omit<ResolvedVoice, 'dir'> = { 
   const emb = st.tensors.get('fs2.encoder_embed_tokens.weight') ?? st.tensors.get('fs2.encoder.embed_tokens.weight');
   if (!emb) throw new VoiceError(modelFile, "not ProDiff weights: no 'fs2.encoder_embed_tokens.weight'");
   if (emb.shape[0] !== config.num_symbols) throw new VoiceError(modelFile, `the token embedding has ${emb.shape[0]} rows but voice.json has num_symbols ${config.num_symbols}`);
+  if ((cfg.fs2.spkEmbedDim ?? 0) > 0) throw new VoiceError(jsonFile, 'hparams: use_spk_embed models take an external speaker embedding per call; voice packages carry speaker ids only (use_spk_id)');
   const spk = st.tensors.get('fs2.spk_embed_proj.weight');
   const modelSpeakers = cfg.fs2.numSpk > 0 ? cfg.fs2.numSpk : 1;
   if (config.num_speakers !== modelSpeakers) throw new VoiceError(jsonFile, `num_speakers ${config.num_speakers} but the model has ${modelSpeakers}`);
