@@ -13,7 +13,9 @@ type Feeds = web.InferenceSession.FeedsType;
  * so the engine's callers behave the same on both.
  */
 async function create(...args: Parameters<typeof web.InferenceSession.create>): Promise<web.InferenceSession> {
-  const session = await (web.InferenceSession.create as (...a: unknown[]) => Promise<web.InferenceSession>)(...args);
+  // ORT warns on the console for every WebGPU session that shape ops stay on the CPU (by design).
+  const [model, options] = args as [Uint8Array, web.InferenceSession.SessionOptions | undefined];
+  const session = await web.InferenceSession.create(model, { logSeverityLevel: 3, ...options });
   const run = session.run.bind(session) as (feeds: Feeds, ...rest: unknown[]) => Promise<web.InferenceSession.ReturnType>;
   const inputs = new Set(session.inputNames);
   Object.defineProperty(session, 'run', {

@@ -59,13 +59,17 @@ export function findChromium(): { path?: string; looked: string[] } {
   return { ...(looked.find((p) => existsSync(p)) ? { path: looked.find((p) => existsSync(p))! } : {}), looked };
 }
 
-/** Headless Chromium (no sandbox: CI runs as root). */
-export async function launchChromium(path: string): Promise<Browser> {
+/**
+ * Headless Chromium (no sandbox: CI runs as root). `webgpu`: with a WebGPU adapter on SwiftShader
+ * (Vulkan in software), so WebGPU sessions run without a GPU, slowly.
+ */
+export async function launchChromium(path: string, o: { webgpu?: boolean } = {}): Promise<Browser> {
   const { launch } = await import('puppeteer-core');
+  const gpu = o.webgpu ? ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'] : ['--disable-gpu'];
   return launch({
     executablePath: path,
     headless: true,
-    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--autoplay-policy=no-user-gesture-required'],
+    args: ['--no-sandbox', '--disable-dev-shm-usage', ...gpu, '--autoplay-policy=no-user-gesture-required'],
     protocolTimeout: 600_000,
   });
 }

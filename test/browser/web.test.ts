@@ -169,3 +169,32 @@ test('browser: the demo page loads the voice and plays the sentence, highlightin
   assert.deepEqual(pageErrors, []);
   await demo.close();
 });
+
+const webgpuSkip = skip || (process.env.PRODIFF_TEST_WEBGPU === '1' ? false : 'WebGPU on SwiftShader takes ~90 s: `npm run test:browser` runs it (PRODIFF_TEST_WEBGPU=1)');
+
+test('browser: the WebGPU bundle on a WebGPU adapter (SwiftShader) speaks as Node does', { skip: webgpuSkip, timeout: 600_000 }, async (t) => {
+  const gpuBrowser = await launchChromium(chromium.path!, { webgpu: true });
+  try {
+    const gpuPage = await gpuBrowser.newPage();
+    await gpuPage.goto(`${server.url}/test/browser/blank.html`);
+    const text = 'Hello.';
+    const r = (await gpuPage.evaluate(async (bundle: string, voice: string, text: string, seed: number) => {
+      const m = (await import(bundle)) as typeof import('../../src/web/index.js');
+      const tts = await m.ProDiffTTS.load({ url: `/${voice}/`, backend: 'auto', warmUp: false });
+      const out = await tts.synthesize(text, { seed });
+      await tts.dispose();
+      return { audio: [...out.audio], words: out.words, runtime: m.runtime! };
+    }, '/dist/web/prodiff.webgpu.js', VOICE, text, SEED)) as Pick<PageResult, 'audio' | 'words' | 'runtime'>;
+    assert.equal(r.runtime.backend, 'webgpu', "'auto' picks WebGPU where an adapter exists");
+    const tts = await ProDiffTTS.load();
+    const node = await tts.synthesize(text, { seed: SEED });
+    await tts.dispose();
+    assert.deepEqual(r.words, node.words);
+    assert.equal(r.audio.length, node.audio.length);
+    const maxErr = node.audio.reduce((m, x, i) => Math.max(m, Math.abs(x - r.audio[i]!)), 0);
+    t.diagnostic(`WebGPU: max |browser - Node| ${maxErr.toExponential(2)}`);
+    assert.ok(maxErr <= SAMPLE_TOLERANCE, `max |WebGPU - Node| = ${maxErr}`);
+  } finally {
+    await gpuBrowser.close();
+  }
+});
