@@ -1,6 +1,6 @@
 // The trained Vocos-style generator as a Vocoder: weights from `generator.safetensors` (written by
 // `prodiff train-vocoder`, config in its metadata), run as one ORT session.
-import { createSession, exportOnnx, ParamStore, parseSafetensors, readSafetensors, SafetensorsError, type ort } from '../engine/index.js';
+import { createSession, exportOnnx, ParamStore, parseSafetensors, readSafetensors, type ort } from '../engine/index.js';
 import { registerVocoder, SessionVocoder, type VocoderContext } from './vocoder.js';
 import { generatorGraph } from './vocoder-gan.js';
 import { vocosContextFrames, type VocosConfig } from './vocos.js';
@@ -18,11 +18,7 @@ export class VocosVocoder extends SessionVocoder {
     if (!meta.config) throw new Error(`${ctx.file}: no 'config' metadata (expected a generator written by prodiff train-vocoder)`);
     const cfg = JSON.parse(meta.config) as VocosConfig;
     if (cfg.mels !== ctx.mel.nMels) throw new Error(`${ctx.file}: the vocoder takes ${cfg.mels} mel bins, the voice makes ${ctx.mel.nMels}`);
-    const params = new ParamStore();
-    for (const [name, t] of st.tensors) {
-      if (!(t.data instanceof Float32Array)) throw new SafetensorsError(ctx.file, `parameter '${name}' is ${t.dtype}, expected F32`);
-      params.set(name, t.shape, t.data);
-    }
+    const params = ParamStore.fromTensors(st, ctx.file);
     const g = generatorGraph(cfg);
     params.checkAgainst(g, ctx.file);
     const session = await createSession(exportOnnx(g, { values: (n) => params.get(n).data }), { threads: ctx.threads ?? 2, ...(ctx.device ? { device: ctx.device } : {}) });
