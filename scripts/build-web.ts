@@ -52,6 +52,13 @@ const nodeStubs: Plugin = {
       ];
       return { contents: lines.join('\n'), loader: 'js' };
     });
+    // HiFi-GAN voices read PyTorch .pt weights from disk (with the pickle and zip readers): not in
+    // pages. Its module, loaded on demand by model/vocoder.ts, becomes one that fails clearly.
+    b.onResolve({ filter: /^\.\/hifigan\.js$/ }, (a) => (a.importer.endsWith(join('src', 'model', 'vocoder.ts')) ? { path: 'hifigan', namespace: 'web-unavailable' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'web-unavailable' }, () => ({
+      contents: `throw new Error("vocoder 'hifigan' is not available in the browser build (it reads PyTorch weights from disk; use a Vocos voice)");`,
+      loader: 'js',
+    }));
     // The Node binding must never reach the bundle: ort.ts is swapped for ort.web.ts.
     b.onResolve({ filter: /^\.\/ort\.js$/ }, (a) => (a.importer.endsWith(join('src', 'engine', 'session.ts')) || a.importer.endsWith(join('src', 'engine', 'device.ts')) ? { path: join(root, 'src', 'engine', 'ort.web.ts') } : undefined));
     b.onResolve({ filter: /^onnxruntime-node$/ }, (a) => ({ errors: [{ text: `onnxruntime-node imported by ${a.importer}: the browser bundle must reach ORT through src/engine/ort.ts only` }] }));

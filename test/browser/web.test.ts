@@ -117,7 +117,7 @@ test('browser: the bundled voice speaks the README sentence as Node does (same s
   assert.equal(r.runtime.crossOriginIsolated, true);
 });
 
-test('browser: bad input rejects with clear errors (404 voice, corrupt model, punctuation only, bad options)', { skip, timeout: 600_000 }, async () => {
+test('browser: bad input rejects with clear errors (404 voice, corrupt model, punctuation only, bad options, HiFi-GAN)', { skip, timeout: 600_000 }, async () => {
   const errors = (await page.evaluate(async (bundle: string) => {
     const m = (await import(bundle)) as typeof import('../../src/web/index.js');
     const fail = async (p: () => Promise<unknown>) => {
@@ -139,6 +139,7 @@ test('browser: bad input rejects with clear errors (404 voice, corrupt model, pu
         for await (const c of tts.stream('...')) void c;
       }),
       speed: await fail(() => tts.synthesize('Hello.', { speed: -1 })),
+      hifigan: await fail(() => tts.synthesize('Hello.', { vocoder: 'hifigan' })),
       stillWorks: (await tts.synthesize('Still here.')).duration > 0 ? 'yes' : 'no',
     };
     await tts.dispose();
@@ -151,6 +152,7 @@ test('browser: bad input rejects with clear errors (404 voice, corrupt model, pu
   assert.match(errors.punctuation!, /^TTSInputError: the text has nothing to say/);
   assert.match(errors.streamPunctuation!, /^TTSInputError: the text has nothing to say/);
   assert.match(errors.speed!, /^TTSInputError: speed must be a number/);
+  assert.match(errors.hifigan!, /^VoiceError: .*vocoder: vocoder 'hifigan' is not available in the browser build/);
   assert.equal(errors.stillWorks, 'yes');
 });
 
