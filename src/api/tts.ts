@@ -331,6 +331,7 @@ export class ProDiffTTS {
       mel: v.mel,
       ...session,
       ...(type === own.type && own.file ? { file: `${v.dir}/${own.file}` } : {}),
+      ...(type === own.type && own.file && v.vocoderBytes ? { bytes: v.vocoderBytes } : {}),
       ...(type === own.type ? { options: { ...(own.iterations !== undefined ? { iterations: own.iterations } : {}), ...(own.config ? { config: own.config } : {}) } } : {}),
     };
     try {
