@@ -42,7 +42,7 @@ export function loadTrainingSet(dir: string, cfg: AlignerConfig, o: { log?: (l: 
       if (o.withReference && !ref) throw new Error('no reference times');
       const words = ref ? wordsFromAlignment(ref) : frontEndWords(u.normalized);
       const { samples } = loadAudio(u.wav, cfg.sampleRate);
-      utterances.push(trainingUtterance(u.id, samples, words, cfg));
+      utterances.push(trainingUtterance(u.id, samples, words, cfg, ref));
       if (ref) references.push(ref);
     } catch (e) {
       o.log?.(`skipped ${u.id}: ${(e as Error).message}`);

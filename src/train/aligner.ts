@@ -13,6 +13,7 @@ import { createSession, exportOnnx, Graph, ortTensor, ParamStore, Rng, schedules
 import { alignerLoss, buildAligner, type AlignerConfig } from '../model/aligner.js';
 import { alignerLogMel, alignerTokens, normalizeMel, tokenFeeds, type AlignerTokens, type AlignWord } from '../data/aligner.js';
 import { betaBinomialLogPrior, forwardSum } from '../data/monotonic.js';
+import type { AlignedPhone } from '../data/festival.js';
 
 export interface TrainingUtterance {
   id: string;
@@ -24,14 +25,46 @@ export interface TrainingUtterance {
   rms: number;
   words: AlignWord[];
   tokens: AlignerTokens;
+  /** The token of every frame by the reference times, when the corpus has them (supervision). */
+  path?: Int32Array;
 }
 
-export function trainingUtterance(id: string, samples: Float32Array, words: AlignWord[], cfg: AlignerConfig): TrainingUtterance {
+export function trainingUtterance(id: string, samples: Float32Array, words: AlignWord[], cfg: AlignerConfig, reference?: AlignedPhone[]): TrainingUtterance {
   const m = alignerLogMel(samples, cfg);
   let power = 0;
   for (let i = 0; i < samples.length; i++) power += samples[i]! * samples[i]!;
   const mel = Int16Array.from(m.data, (v) => Math.max(-32768, Math.min(32767, Math.round(v * 1000))));
-  return { id, mel, frames: m.frames, seconds: samples.length / cfg.sampleRate, rms: Math.sqrt(power / Math.max(1, samples.length)), words, tokens: alignerTokens(words, cfg.tokens) };
+  const tokens = alignerTokens(words, cfg.tokens);
+  const path = reference ? referencePath(reference, tokens, m.frames, cfg) : undefined;
+  return { id, mel, frames: m.frames, seconds: samples.length / cfg.sampleRate, rms: Math.sqrt(power / Math.max(1, samples.length)), words, tokens, ...(path ? { path } : {}) };
+}
+
+/**
+ * The token of every frame (by its centre time) given reference times whose phones are the
+ * tokens' (pauses go to the optional pause token between the same words).
+ */
+export function referencePath(reference: AlignedPhone[], tokens: AlignerTokens, frames: number, cfg: AlignerConfig): Int32Array {
+  const owner: number[] = [];
+  let next = 0;
+  for (const r of reference) {
+    if (r.phone === 'sil') {
+      if (next < tokens.optional.length && tokens.optional[next]) owner.push(next++);
+      else if (next > 0 && tokens.optional[next - 1]) owner.push(next - 1);
+      else throw new Error('reference pause where the tokens have none');
+    } else {
+      if (next < tokens.optional.length && tokens.optional[next]) next++;
+      if (next >= tokens.optional.length || tokens.optional[next] || tokens.phone[next] !== r.phone) throw new Error(`reference phone '${r.phone}' does not match token ${next}`);
+      owner.push(next++);
+    }
+  }
+  const path = new Int32Array(frames);
+  let k = 0;
+  for (let t = 0; t < frames; t++) {
+    const time = (t * cfg.hop) / cfg.sampleRate;
+    while (k < reference.length - 1 && reference[k]!.end <= time) k++;
+    path[t] = owner[k]!;
+  }
+  return path;
 }
 
 export interface AugmentOptions {
@@ -99,12 +132,16 @@ export interface AlignerTrainOptions {
   priorSteps: number;
   seed: number;
   augment: AugmentOptions | null;
+  /** Weight of the supervised term (cross-entropy on the reference path) where a corpus has reference times; the forward-sum takes the rest. */
+  supervised: number;
 }
 
-export const DEFAULT_TRAIN: AlignerTrainOptions = { steps: 3000, lr: 2e-3, batch: 12, maxFrames: 9000, priorSteps: 1500, seed: 1, augment: DEFAULT_AUGMENT };
+export const DEFAULT_TRAIN: AlignerTrainOptions = { steps: 3000, lr: 2e-3, batch: 12, maxFrames: 9000, priorSteps: 1500, seed: 1, augment: DEFAULT_AUGMENT, supervised: 0.5 };
 
 interface PreparedBatch {
   feeds: Record<string, ort.Tensor>;
+  /** Per utterance: the reference token per frame (padding frames included), if any. */
+  paths: (Int32Array | undefined)[];
   frames: number[];
   tokens: AlignerTokens[];
   T: number;
@@ -148,8 +185,19 @@ export class AlignerTraining {
 
   prepare(utts: TrainingUtterance[], rng: Rng | null): PreparedBatch {
     const cfg = this.config;
+    const paths: (Int32Array | undefined)[] = [];
     const feats = utts.map((u) => {
-      const m = rng && this.o.augment ? augmentMel(u, cfg, this.noiseMel, rng, this.o.augment) : { data: Float32Array.from(u.mel, (v) => v / 1000), frames: u.frames };
+      const m = rng && this.o.augment ? augmentMel(u, cfg, this.noiseMel, rng, this.o.augment) : { data: Float32Array.from(u.mel, (v) => v / 1000), frames: u.frames, lead: 0 };
+      if (u.path) {
+        // Padding belongs to the leading and trailing pauses.
+        const p = new Int32Array(m.frames);
+        const last = u.tokens.ids.length - 1;
+        for (let t = 0; t < m.frames; t++) {
+          const src = t - m.lead;
+          p[t] = src < 0 ? 0 : src >= u.frames ? last : u.path[src]!;
+        }
+        paths.push(p);
+      } else paths.push(undefined);
       return { mel: normalizeMel(m.data, m.frames, cfg.nMels), frames: m.frames };
     });
     const T = Math.max(...feats.map((f) => f.frames));
@@ -160,7 +208,7 @@ export class AlignerTraining {
     });
     const tokens = utts.map((u) => u.tokens);
     const t = tokenFeeds(tokens, cfg.tokens.length);
-    return { feeds: { tokens: t.tokens, token_mask: t.mask, mel: ortTensor('float32', mel, [B, cfg.nMels, T]) }, frames: feats.map((f) => f.frames), tokens, T, N: t.N };
+    return { feeds: { tokens: t.tokens, token_mask: t.mask, mel: ortTensor('float32', mel, [B, cfg.nMels, T]) }, paths, frames: feats.map((f) => f.frames), tokens, T, N: t.N };
   }
 
   /** Forward-sum loss (mean over the batch of -log Z / frames) and its gradient w.r.t. logp. */
@@ -180,8 +228,11 @@ export class AlignerTraining {
       const fs = forwardSum({ scores, frames: Tb, tokens: Nb, optional: tok.optional });
       if (!Number.isFinite(fs.logZ)) return;
       used++;
+      const path = batch.paths[b];
+      const w = path ? this.o.supervised : 0;
       loss += -fs.logZ / Tb;
-      for (let t = 0; t < Tb; t++) for (let n = 0; n < Nb; n++) grad[(b * T + t) * N + n] = fs.occupancy[t * Nb + n]! / Tb;
+      for (let t = 0; t < Tb; t++) for (let n = 0; n < Nb; n++) grad[(b * T + t) * N + n] = ((1 - w) * fs.occupancy[t * Nb + n]!) / Tb;
+      if (path) for (let t = 0; t < Tb; t++) grad[(b * T + t) * N + path[t]!]! += w / Tb;
     });
     const scale = used > 0 ? 1 / used : 0;
     for (let i = 0; i < grad.length; i++) grad[i]! *= scale;
