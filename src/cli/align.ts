@@ -1,5 +1,7 @@
 // prodiff align CORPUS --out DIR [--adapt]: phone times for a corpus of recordings and transcripts.
-import { ParamStore } from '../engine/index.js';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ParamStore, writeFileAtomic, writeSafetensors } from '../engine/index.js';
 import { alignCorpus, DEFAULT_MIN_CONFIDENCE } from '../data/align-corpus.js';
 import { Aligner, BUNDLED_ALIGNER } from '../data/aligner.js';
 import { adaptAligner } from '../train/aligner-data.js';
@@ -17,7 +19,8 @@ DIR/report.tsv (per utterance: confidence = mean log-probability per frame of th
 first; skipped utterances with the reason). WAV files of any rate, channel count and sample
 format are read. Re-running skips finished utterances.
 
-  --adapt            first fine-tune the aligner on this corpus (same loss; --adapt-steps steps)
+  --adapt            first fine-tune the aligner on this corpus (same loss; --adapt-steps steps);
+                     the adapted model is kept in DIR/adapted-aligner
   --model DIR        aligner model folder (default: the bundled one)
   --min-confidence X skip (and report) utterances whose confidence is below X
 `;
@@ -48,7 +51,11 @@ export const alignCommand: Command = {
         steps: adaptSteps, log, onProgress: (d, _t, loss) => bar.update(d, `loss ${loss.toFixed(4)}`),
       });
       bar.finish();
-      log(`adapted in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+      const saved = join(v.out, 'adapted-aligner');
+      mkdirSync(saved, { recursive: true });
+      writeSafetensors(Aligner.modelFiles(saved).weights, new Map([...params.values].map(([k, x]) => [k, { shape: x.shape, data: x.data }])), { adapted_on: corpus, steps: String(adaptSteps) });
+      writeFileAtomic(Aligner.modelFiles(saved).config, `${JSON.stringify(config, null, 1)}\n`);
+      log(`adapted in ${((Date.now() - t0) / 1000).toFixed(0)} s; the adapted model is in ${saved} (prodiff preprocess --aligner ${saved})`);
       aligner = await Aligner.fromParams(config, params);
     } else aligner = await Aligner.load(modelDir);
     let bar: Progress | undefined;

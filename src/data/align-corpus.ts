@@ -14,7 +14,7 @@ import { formatAlignment } from './festival.js';
  * match its audio (calibrated in docs/aligner.md: matching transcripts score about -0.1 to -0.6,
  * swapped transcripts below -2).
  */
-export const DEFAULT_MIN_CONFIDENCE = -1.5;
+export const DEFAULT_MIN_CONFIDENCE = -2;
 
 export interface JournalEntry {
   id: string;

@@ -12,6 +12,8 @@ import { PhoneVocab, textToPhones } from '../text/index.js';
 import { alignTokens, durationsToMel2ph } from './align.js';
 import { readAlignment, readCorpus, type Utterance } from './corpus.js';
 import { extractFeatures } from './features.js';
+import { alignUtterance } from './align-corpus.js';
+import { Aligner, BUNDLED_ALIGNER } from './aligner.js';
 
 const CACHE_VERSION = 1;
 
@@ -62,7 +64,7 @@ function splitOf(id: string, validFraction = 0.02, testFraction = 0.02): CacheEn
 /** Features, tokens and durations of one utterance, written to `item.out` (runs in a worker). */
 export function processUtterance(item: WorkItem): WorkResult {
   const { utt } = item;
-  if (!utt.alignment) throw new Error('no phone alignment (alignments/ID.tsv, .json or .TextGrid); alignment-free training is not built yet');
+  if (!utt.alignment) throw new Error('no phone alignment (alignments/ID.tsv, .json or .TextGrid)');
   const feats = extractFeatures(utt.wav);
   const fe = textToPhones(utt.normalized, { normalize: true });
   if (fe.words.length === 0) throw new Error('text yields no phones');
@@ -91,6 +93,9 @@ export function processUtterance(item: WorkItem): WorkResult {
 
 export interface PreprocessOptions {
   workers?: number;
+  /** Aligner model folder for utterances without phone times (default: the bundled aligner). */
+  alignerModel?: string;
+  onAlignProgress?: (done: number, total: number) => void;
   onProgress?: (done: number, total: number) => void;
   log?: (line: string) => void;
 }
@@ -115,6 +120,34 @@ export async function preprocess(corpusDir: string, cacheDir: string, o: Preproc
   const speakerIds = new Map(corpus.speakers.map((s, i) => [s, i]));
   const skipped = [...corpus.skipped];
   for (const s of corpus.skipped) log(`skipped ${s.id}: ${s.problem}`);
+
+  // Utterances without phone times are aligned first (prodiff align's code path), into CACHE/alignments.
+  const unaligned = corpus.utterances.filter((u) => !u.alignment);
+  if (unaligned.length > 0) {
+    const alignDir = join(cacheDir, 'alignments');
+    mkdirSync(alignDir, { recursive: true });
+    log(`${unaligned.length} utterances have no phone times: aligning them with the built-in aligner`);
+    const aligner = await Aligner.load(o.alignerModel ?? BUNDLED_ALIGNER);
+    try {
+      let n = 0;
+      o.onAlignProgress?.(0, unaligned.length);
+      for (const utt of unaligned) {
+        const out = join(alignDir, `${utt.id}.tsv`);
+        if (!existsSync(out)) {
+          const e = await alignUtterance(aligner, utt, out);
+          if (e.status === 'skipped') {
+            skipped.push({ id: utt.id, problem: `alignment: ${e.reason}` });
+            log(`skipped ${utt.id}: alignment: ${e.reason}`);
+          }
+        }
+        if (existsSync(out)) utt.alignment = out;
+        o.onAlignProgress?.(++n, unaligned.length);
+      }
+    } finally {
+      await aligner.close();
+    }
+    corpus.utterances = corpus.utterances.filter((u) => u.alignment);
+  }
 
   const results = new Map<string, WorkResult>();
   const todo: WorkItem[] = [];
