@@ -154,3 +154,21 @@ test('prodiff preprocess aligns a corpus that has no phone times (the same code 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('align --adapt fine-tunes on the corpus, keeps the adapted model, and still aligns', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'prodiff-align-adapt-'));
+  try {
+    const out = join(dir, 'out');
+    const r = prodiff('align', tiny, '--out', out, '--adapt', '--adapt-steps', '3');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /adapted in \d+ s/);
+    assert.match(r.stdout, /6 aligned/);
+    const original = readFileSync(join(repoRoot, 'data/aligner/aligner.safetensors'));
+    const adapted = readFileSync(join(out, 'adapted-aligner', 'aligner.safetensors'));
+    assert.notDeepEqual(adapted.subarray(adapted.length - 4096), original.subarray(original.length - 4096), 'the weights moved');
+    const s = accuracy(out);
+    assert.ok(s.within40 >= 0.85, `within 40 ms after adaptation ${s.within40}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
