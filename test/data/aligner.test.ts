@@ -147,9 +147,16 @@ test('prodiff preprocess aligns a corpus that has no phone times (the same code 
     const r = prodiff('preprocess', c, '--out', join(dir, 'cache'), '--workers', '1');
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /3 utterances have no phone times/);
-    const idx = JSON.parse(readFileSync(join(dir, 'cache', 'index.json'), 'utf-8')) as { utterances: { id: string }[] };
+    const idx = JSON.parse(readFileSync(join(dir, 'cache', 'index.json'), 'utf-8')) as { utterances: { id: string; frames: number }[] };
     assert.equal(idx.utterances.length, 3);
     assert.deepEqual(readdirSync(join(dir, 'cache', 'alignments')).sort(), ['tiny00001.tsv', 'tiny00002.tsv', 'tiny00003.tsv']);
+    // --trim-silence: the same corpus, edge pauses cut to 50 ms: fewer frames, same utterances.
+    const t = prodiff('preprocess', c, '--out', join(dir, 'cache-trim'), '--workers', '1', '--trim-silence', '0.05');
+    assert.equal(t.status, 0, t.stderr);
+    const trimmed = JSON.parse(readFileSync(join(dir, 'cache-trim', 'index.json'), 'utf-8')) as { utterances: { id: string; frames: number }[] };
+    const frames = (x: { utterances: { frames: number }[] }) => x.utterances.reduce((a, u) => a + u.frames, 0);
+    assert.equal(trimmed.utterances.length, 3);
+    assert.ok(frames(trimmed) < frames(idx as never) - 20, `${frames(trimmed)} vs ${frames(idx as never)} frames`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
