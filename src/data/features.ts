@@ -15,7 +15,11 @@ export interface UtteranceFeatures {
 }
 
 export function extractFeatures(wavPath: string): UtteranceFeatures {
-  const { samples } = loadAudio(wavPath, PRODIFF_MEL.sampleRate);
+  return featuresOf(loadAudio(wavPath, PRODIFF_MEL.sampleRate).samples);
+}
+
+/** Features of samples at PRODIFF_MEL.sampleRate. */
+export function featuresOf(samples: Float32Array): UtteranceFeatures {
   const mel = logMel(samples, PRODIFF_MEL);
   const pitch = prodiffPitch(samples, PRODIFF_MEL.sampleRate, PRODIFF_MEL.hop);
   return {

@@ -55,7 +55,7 @@ export function parseSegments(text: string, duration: number, lag = 0.01): Align
   return phones;
 }
 
-function formatAlignment(phones: AlignedPhone[]): string {
+export function formatAlignment(phones: AlignedPhone[]): string {
   return `phone\tstart\tend\tword\n${phones.map((p) => `${p.phone}\t${p.start.toFixed(5)}\t${p.end.toFixed(5)}\t${p.word}`).join('\n')}\n`;
 }
 

@@ -11,7 +11,11 @@ import { readSafetensors, writeSafetensors } from '../engine/safetensors.js';
 import { PhoneVocab, textToPhones } from '../text/index.js';
 import { alignTokens, durationsToMel2ph } from './align.js';
 import { readAlignment, readCorpus, type Utterance } from './corpus.js';
-import { extractFeatures } from './features.js';
+import { featuresOf } from './features.js';
+import { loadAudio } from '../audio/resample.js';
+import type { AlignedPhone } from './festival.js';
+import { alignUtterance } from './align-corpus.js';
+import { Aligner, BUNDLED_ALIGNER } from './aligner.js';
 
 const CACHE_VERSION = 1;
 
@@ -40,6 +44,8 @@ export interface CacheIndex {
 
 export interface WorkItem {
   utt: Utterance;
+  /** Keep at most this many seconds of the leading and trailing pause (undefined: no trimming). */
+  trimSilence?: number;
   out: string;
   vocab: string[];
   speakerId: number;
@@ -62,11 +68,14 @@ function splitOf(id: string, validFraction = 0.02, testFraction = 0.02): CacheEn
 /** Features, tokens and durations of one utterance, written to `item.out` (runs in a worker). */
 export function processUtterance(item: WorkItem): WorkResult {
   const { utt } = item;
-  if (!utt.alignment) throw new Error('no phone alignment (alignments/ID.tsv, .json or .TextGrid); alignment-free training is not built yet');
-  const feats = extractFeatures(utt.wav);
+  if (!utt.alignment) throw new Error('no phone alignment (alignments/ID.tsv, .json or .TextGrid)');
+  let phones = readAlignment(utt.alignment);
+  let { samples } = loadAudio(utt.wav, PRODIFF_MEL.sampleRate);
+  if (item.trimSilence !== undefined) ({ samples, phones } = trimEdgePauses(samples, PRODIFF_MEL.sampleRate, phones, item.trimSilence));
+  const feats = featuresOf(samples);
   const fe = textToPhones(utt.normalized, { normalize: true });
   if (fe.words.length === 0) throw new Error('text yields no phones');
-  const a = alignTokens(fe, readAlignment(utt.alignment), feats.frames, PRODIFF_MEL.sampleRate, PRODIFF_MEL.hop);
+  const a = alignTokens(fe, phones, feats.frames, PRODIFF_MEL.sampleRate, PRODIFF_MEL.hop);
   const vocab = new Map(item.vocab.map((t, i) => [t, i]));
   const ids = a.tokens.map((t) => {
     const id = vocab.get(t);
@@ -89,8 +98,34 @@ export function processUtterance(item: WorkItem): WorkResult {
   return { frames: feats.frames, tokens: ids.length, seconds: feats.seconds };
 }
 
+/**
+ * Cuts the leading and trailing pauses (`sil` rows at the ends) down to `keep` seconds each,
+ * trimming the audio to match and moving the times.
+ */
+export function trimEdgePauses(samples: Float32Array, rate: number, phones: AlignedPhone[], keep: number): { samples: Float32Array; phones: AlignedPhone[] } {
+  const out = phones.map((p) => ({ ...p }));
+  const first = out[0]!;
+  const last = out[out.length - 1]!;
+  const cut = first.phone === 'sil' && out.length > 1 ? Math.max(0, first.end - first.start - keep) : 0;
+  const end = last.phone === 'sil' && out.length > 1 ? Math.min(last.end, last.start + keep) : last.end;
+  const a = Math.round((first.start + cut) * rate);
+  const b = Math.max(a, Math.min(samples.length, Math.round(end * rate)));
+  const shift = first.start + cut;
+  for (const p of out) {
+    p.start = Math.max(0, Math.min(end, p.start) - shift);
+    p.end = Math.max(0, Math.min(end, p.end) - shift);
+  }
+  out[0]!.start = 0;
+  return { samples: samples.slice(a, b), phones: out };
+}
+
 export interface PreprocessOptions {
+  /** Keep at most this many seconds of each utterance's leading and trailing pause (default: no trimming). */
+  trimSilence?: number;
   workers?: number;
+  /** Aligner model folder for utterances without phone times (default: the bundled aligner). */
+  alignerModel?: string;
+  onAlignProgress?: (done: number, total: number) => void;
   onProgress?: (done: number, total: number) => void;
   log?: (line: string) => void;
 }
@@ -116,13 +151,41 @@ export async function preprocess(corpusDir: string, cacheDir: string, o: Preproc
   const skipped = [...corpus.skipped];
   for (const s of corpus.skipped) log(`skipped ${s.id}: ${s.problem}`);
 
+  // Utterances without phone times are aligned first (prodiff align's code path), into CACHE/alignments.
+  const unaligned = corpus.utterances.filter((u) => !u.alignment);
+  if (unaligned.length > 0) {
+    const alignDir = join(cacheDir, 'alignments');
+    mkdirSync(alignDir, { recursive: true });
+    log(`${unaligned.length} utterances have no phone times: aligning them with the built-in aligner`);
+    const aligner = await Aligner.load(o.alignerModel ?? BUNDLED_ALIGNER);
+    try {
+      let n = 0;
+      o.onAlignProgress?.(0, unaligned.length);
+      for (const utt of unaligned) {
+        const out = join(alignDir, `${utt.id}.tsv`);
+        if (!existsSync(out)) {
+          const e = await alignUtterance(aligner, utt, out);
+          if (e.status === 'skipped') {
+            skipped.push({ id: utt.id, problem: `alignment: ${e.reason}` });
+            log(`skipped ${utt.id}: alignment: ${e.reason}`);
+          }
+        }
+        if (existsSync(out)) utt.alignment = out;
+        o.onAlignProgress?.(++n, unaligned.length);
+      }
+    } finally {
+      await aligner.close();
+    }
+    corpus.utterances = corpus.utterances.filter((u) => u.alignment);
+  }
+
   const results = new Map<string, WorkResult>();
   const todo: WorkItem[] = [];
   for (const utt of corpus.utterances) {
     const out = join(uttDir, `${utt.id}.safetensors`);
     const done = readDone(out);
     if (done) results.set(utt.id, done);
-    else todo.push({ utt, out, vocab, speakerId: speakerIds.get(utt.speaker)! });
+    else todo.push({ utt, out, vocab, speakerId: speakerIds.get(utt.speaker)!, ...(o.trimSilence !== undefined ? { trimSilence: o.trimSilence } : {}) });
   }
   let finished = results.size;
   o.onProgress?.(finished, corpus.utterances.length);

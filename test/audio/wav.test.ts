@@ -111,3 +111,18 @@ test('readWav on a non-WAV file on disk', () => {
   writeFileSync(p, 'ID3\u0003 an mp3 pretending to be a wav');
   assert.throws(() => readWav(p), new RegExp(`^WavError: |${p.replace(/[/.]/g, '\\$&')}: not a WAV file`));
 });
+
+test('encodeWav writes 24- and 32-bit PCM that decode to the same samples (to the format precision)', () => {
+  const x = Float32Array.from([0, 0.5, -0.5, 0.999, -1, 0.123456, 1.5, -1.5]);
+  for (const [format, bits] of [['pcm24', 24], ['pcm32', 32]] as const) {
+    const d = decodeWav(encodeWav([x, x.map((v) => -v)], 44100, format));
+    assert.equal(d.format, format);
+    assert.equal(d.sampleRate, 44100);
+    assert.equal(d.channels.length, 2);
+    const step = 2 ** -(bits - 1);
+    x.forEach((v, i) => {
+      const clipped = Math.max(-1, Math.min(1 - step, v));
+      assert.ok(Math.abs(d.channels[0]![i]! - clipped) <= step, `${format} sample ${i}: ${d.channels[0]![i]} vs ${clipped}`);
+    });
+  }
+});
