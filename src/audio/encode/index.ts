@@ -1,9 +1,7 @@
 // Audio file formats: WAV (16-bit or float), raw PCM, MP3, Ogg Opus and FLAC, each encoded piece
 // by piece (streaming) at any sample rate (resampled with the project's band-limited resampler).
 import { StreamResampler } from '../resample-stream.js';
-import { FlacStreamEncoder, STREAMINFO_OFFSET } from './flac.js';
-import { MP3_RATES, Mp3StreamEncoder } from './mp3.js';
-import { opusCodingRate, OpusOggEncoder } from './opus.js';
+// The codecs (WebAssembly and asm.js modules) load on first use: see createEncoder.
 import { toFloat32Le, toPcm16, wavHeader } from './pcm.js';
 
 export const AUDIO_FORMATS = ['wav', 'pcm', 'mp3', 'opus', 'flac'] as const;
@@ -23,6 +21,16 @@ export const FORMAT_OF_EXTENSION: Record<string, AudioFormat> = {
 export const MAX_SAMPLE_RATE = 192_000;
 /** Lowest sample rate any format here writes. */
 export const MIN_SAMPLE_RATE = 8000;
+
+/** The rates MPEG-1, -2 and -2.5 layer III define. */
+export const MP3_RATES = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000] as const;
+/** The input rates libopus takes. */
+export const OPUS_RATES = [8000, 12000, 16000, 24000, 48000] as const;
+
+/** The smallest rate libopus takes that keeps everything below `rate`'s Nyquist frequency. */
+export function opusCodingRate(rate: number): (typeof OPUS_RATES)[number] {
+  return OPUS_RATES.find((r) => r >= rate) ?? 48000;
+}
 
 export class AudioFormatError extends Error {
   constructor(message: string) {
@@ -158,16 +166,19 @@ export async function createEncoder(o: EncoderOptions): Promise<AudioEncoder> {
       core = new WavCore(rate, !!o.float, o.format === 'pcm');
       break;
     case 'mp3': {
+      const { Mp3StreamEncoder } = await import('./mp3.js');
       const e = new Mp3StreamEncoder(rate, o.bitrate ?? 64);
       core = { write: (x) => e.write(x), end: () => e.end(), patches: () => [] };
       break;
     }
     case 'opus': {
+      const { OpusOggEncoder } = await import('./opus.js');
       const e = new OpusOggEncoder(codingRate as 8000 | 12000 | 16000 | 24000 | 48000, rate, o.bitrate ?? 48000);
       core = { write: (x) => e.write(x), end: () => e.end(), patches: () => [] };
       break;
     }
     case 'flac': {
+      const { FlacStreamEncoder, STREAMINFO_OFFSET } = await import('./flac.js');
       const e = await FlacStreamEncoder.create(rate);
       core = { write: (x) => e.write(x), end: () => e.end(), patches: () => [{ offset: STREAMINFO_OFFSET, bytes: e.streamInfo() }] };
       break;

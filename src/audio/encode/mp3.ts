@@ -1,9 +1,7 @@
 // MP3 with LAME (the pure-JavaScript port @breezystack/lamejs): constant bit rate, mono.
 import { Mp3Encoder } from '@breezystack/lamejs';
+import { MP3_RATES } from './index.js';
 import { toInt16 } from './pcm.js';
-
-/** The rates MPEG-1, -2 and -2.5 layer III define. */
-export const MP3_RATES = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000] as const;
 
 /** Samples handed to LAME at once (its internal buffers are sized for a few frames). */
 const BLOCK = 1152 * 8;

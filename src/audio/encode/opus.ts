@@ -2,15 +2,9 @@
 // write so a stream's bytes leave as soon as a frame is coded.
 import OpusScript from 'opusscript';
 import { OggWriter } from './ogg.js';
+import type { OPUS_RATES } from './index.js';
 import { toInt16 } from './pcm.js';
 
-/** The input rates libopus takes. */
-export const OPUS_RATES = [8000, 12000, 16000, 24000, 48000] as const;
-
-/** The smallest rate libopus takes that keeps everything below `rate`'s Nyquist frequency. */
-export function opusCodingRate(rate: number): (typeof OPUS_RATES)[number] {
-  return OPUS_RATES.find((r) => r >= rate) ?? 48000;
-}
 
 /**
  * Samples (at 48 kHz) libopus delays its output by, for the application AUDIO: 2.5 ms of look-ahead
