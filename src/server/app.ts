@@ -50,7 +50,7 @@ const API_ROUTES = ['/v1/audio/speech', '/v1/audio/speech/timestamps', '/v1/mode
 /** The route a path belongs to (the metrics' label). */
 function routeOf(path: string): string {
   if (API_ROUTES.includes(path)) return path;
-  if (path.startsWith('/v1/models/')) return '/v1/models/{id}';
+  if (path.startsWith('/v1/models/')) return '/v1/models/:id';
   return path.startsWith('/v1/') ? 'other' : 'page';
 }
 
@@ -65,14 +65,12 @@ export interface RunningServer {
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const env = { ...process.env, ...(o.voices !== undefined ? { PRODIFF_VOICES: o.voices } : {}) };
   const catalog = new VoiceCatalog(env);
-  const pool = new WorkerPool(o.workers, o.queue, {
-    threads: o.threads, warmVoice: catalog.defaultVoice, ...(o.voices !== undefined ? { voicesPath: o.voices } : {}),
-  }, new URL('./worker.js', import.meta.url));
+  // Made once the port is ours (a port in use must not leave workers running).
+  let pool!: WorkerPool;
   const metrics = new Metrics();
   let draining = false;
   let inFlight = 0;
   let started = false;
-  pool.started.then(() => { started = true; }, () => undefined);
 
   const corsHeaders = (): Record<string, string> => (o.cors ? {
     'Access-Control-Allow-Origin': o.cors, 'Access-Control-Allow-Headers': 'Authorization, Content-Type',
@@ -200,7 +198,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       case '/v1/models':
         json(res, 200, { object: 'list', data: MODELS.map((id) => ({ id, object: 'model', created: 0, owned_by: 'prodiff' })) });
         break;
-      case '/v1/models/{id}': {
+      case '/v1/models/:id': {
         const id = decodeURIComponent(path.slice('/v1/models/'.length));
         if (!(MODELS as readonly string[]).includes(id)) throw new ApiError(404, `no model ${JSON.stringify(id.slice(0, 100))} (models: ${MODELS.join(', ')})`, 'invalid_request_error', 'model', 'model_not_found');
         json(res, 200, { id, object: 'model', created: 0, owned_by: 'prodiff' });
@@ -242,6 +240,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     server.once('error', reject);
     server.listen(o.port, o.host, () => resolve());
   });
+  pool = new WorkerPool(o.workers, o.queue, {
+    threads: o.threads, warmVoice: catalog.defaultVoice, ...(o.voices !== undefined ? { voicesPath: o.voices } : {}),
+  }, new URL('./worker.js', import.meta.url));
+  pool.started.then(() => { started = true; }, () => undefined);
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : o.port;
   const host = o.host.includes(':') ? `[${o.host}]` : o.host;
