@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyPatches, AUDIO_FORMATS, AudioFormatError, createEncoder, encodeAudio, formatOfPath, sampleRateProblem, type AudioFormat } from '../../src/audio/encode/index.js';
 import { oggCrc } from '../../src/audio/encode/ogg.js';
-import { resample } from '../../src/audio/resample.js';
+import { KAISER_BEST, KAISER_FAST, resample } from '../../src/audio/resample.js';
 import { StreamResampler } from '../../src/audio/resample-stream.js';
 import { decodeAudio } from './decode.js';
 
@@ -65,15 +65,27 @@ test('sample rates each format refuses', () => {
 test('StreamResampler in random pieces gives exactly resample() of the whole signal', () => {
   let s = 7;
   const x = Float32Array.from({ length: 9000 }, () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32 - 0.5; });
-  for (const [from, to] of [[22050, 24000], [22050, 16000], [22050, 48000], [22050, 8000], [22050, 22050]] as const) {
-    const r = new StreamResampler(from, to);
-    const parts = randomChunks(x, from + to).map((c) => r.push(c));
-    parts.push(r.end());
-    const got = Float32Array.from(parts.flatMap((p) => [...p]));
-    const want = resample(x, from, to);
-    assert.equal(got.length, want.length, `${from}->${to} length`);
-    assert.deepEqual(got, want, `${from}->${to}`);
+  for (const spec of [KAISER_FAST, KAISER_BEST]) {
+    for (const [from, to] of [[22050, 24000], [22050, 16000], [22050, 48000], [22050, 8000], [22050, 22050]] as const) {
+      const r = new StreamResampler(from, to, spec);
+      const parts = randomChunks(x, from + to).map((c) => r.push(c));
+      parts.push(r.end());
+      const got = Float32Array.from(parts.flatMap((p) => [...p]));
+      const want = resample(x, from, to, spec);
+      assert.equal(got.length, want.length, `${from}->${to} length`);
+      assert.deepEqual(got, want, `${from}->${to}, ${spec.zeroCrossings} zero crossings`);
+    }
   }
+});
+
+test('kaiser_fast: a tone above the new Nyquist frequency is attenuated by >= 50 dB, one in the pass band kept', () => {
+  const x = tone(9000, SR, SR); // 1 s; 16 kHz output's Nyquist is 8 kHz
+  const y = resample(x, SR, 16000, KAISER_FAST);
+  let peak = 0;
+  for (let i = 1000; i < y.length - 1000; i++) peak = Math.max(peak, Math.abs(y[i]!));
+  assert.ok(20 * Math.log10(peak / 0.5) <= -50, `${(20 * Math.log10(peak / 0.5)).toFixed(1)} dB`);
+  const kept = amplitudeAt(resample(tone(3000, SR, SR), SR, 16000, KAISER_FAST), 16000, 3000);
+  assert.ok(Math.abs(kept - 0.5) < 0.01, `3 kHz amplitude ${kept}`);
 });
 
 test('Ogg CRC: the table-driven CRC equals a bit-by-bit CRC-32 (poly 0x04C11DB7, init 0, no reflection)', () => {
@@ -105,7 +117,7 @@ for (const format of AUDIO_FORMATS) {
       assert.ok(amplitudeAt(d.samples, d.sampleRate, 1000) < 0.02);
       if (format === 'flac' || format === 'wav' || format === 'pcm') {
         // Lossless: the 16-bit samples of the (resampled) signal (the FLAC decoder scales by 1/32767).
-        const want = rate === SR ? x : resample(x, SR, rate);
+        const want = rate === SR ? x : resample(x, SR, rate, KAISER_FAST);
         let err = 0;
         for (let i = 0; i < want.length; i++) err = Math.max(err, Math.abs(d.samples[i]! - want[i]!));
         assert.ok(err <= (format === 'flac' ? 1.5 : 0.5) / 32768 + 1e-9, `max err ${err}`);
