@@ -7,7 +7,7 @@ import { AUDIO_FORMATS, AudioFormatError, formatOfPath, isAudioFormat, type Audi
 import { StreamFileWriter } from '../audio/encode/file-writer.js';
 import { checkEncodeOptions, streamEncoded } from '../api/encoded.js';
 import { patchStdout } from './stdout-patch.js';
-import { checkTextInput, chunkPauses, CONTROL_RANGES, MAX_TEXT_CHARS, ProDiffTTS, TTSInputError, type Pause, type SentenceChunk, type SynthesizeOptions } from '../api/tts.js';
+import { checkTextInput, chunkPauses, CONTROL_RANGES, MAX_TEXT_CHARS, ProDiffTTS, TTSInputError, type Pause, type SynthesizeOptions } from '../api/tts.js';
 import type { PhoneTiming, WordTiming } from '../api/timestamps.js';
 
 const USAGE = `usage: prodiff say [options] "text"     (or --text-file FILE, or text on standard input: - or no text)
@@ -188,7 +188,6 @@ export const sayCommand: Command = {
       // Validates the text before any output is opened.
       tts.phonemize(text, a.opts);
       const tLoad = performance.now();
-      const chunks: SentenceChunk[] = [];
       const sentences: { text: string; start: number; end: number }[] = [];
       let sentenceSamples = 0;
       const words: WordTiming[] = [];
