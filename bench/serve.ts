@@ -3,7 +3,8 @@
 // sends its next request as soon as the previous one ends; on 429 it waits Retry-After, as OpenAI's
 // clients do. Reports requests/s (completed 200s), latency p50/p95/p99 (request to last byte),
 // time to first byte p50/p95/p99, status counts, errors other than 429, requests lost (sent but
-// never answered), and the server's resident memory (sampled each second: after warm-up, peak, end).
+// never answered), and the server's resident memory (its process tree, sampled each second: after
+// warm-up, peak, end).
 // Usage: npm run bench:serve -- [--clients 50] [--duration 60] [--format mp3] [--workers N]
 //        [--threads N] [--queue N] [--json]
 import { spawn } from 'node:child_process';
@@ -30,9 +31,12 @@ const { values: a } = parseArgs({
 });
 const clients = Number(a.clients), duration = Number(a.duration);
 
-const rssMb = (pid: number) => {
+/** Resident memory of a process and its descendants (prodiff serve re-runs itself with its allocator settings), MB. */
+const rssMb = (pid: number): number => {
   try {
-    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+    const own = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    return own + children.reduce((a, c) => a + rssMb(c), 0);
   } catch {
     return NaN;
   }
