@@ -19,6 +19,8 @@ const LAYER: Record<string, number> = {
   data: 5, train: 5, eval: 5,
   api: 6,
   cli: 7, parity: 7, server: 7,
+  // the browser entry point (prodiff/web), over the api like the CLI
+  web: 7,
   // src/index.ts, the public API over everything
   '.': 8,
 };

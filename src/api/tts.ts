@@ -16,8 +16,9 @@ import { textToSentences, type TextToPhonesResult } from '../text/frontend.js';
 import type { Lexicon } from '../text/g2p.js';
 import type { WordSpan } from '../text/frontend.js';
 import { loadVoice, type LoadedVoice } from '../voice/load.js';
-import { VoiceError } from '../voice/config.js';
+import { resolveSpeaker, VoiceError } from '../voice/config.js';
 import type { ResolveOptions, VoiceSpec } from '../voice/store.js';
+import { OutputStage, outputGain } from './output.js';
 import { phoneTimings, wordTimings, type PhoneTiming, type WordTiming } from './timestamps.js';
 import { looksLikeSsml, planSsml, SsmlError, type SsmlStyle } from '../text/ssml/index.js';
 
@@ -33,6 +34,7 @@ export const CONTROL_RANGES = {
   pitch: [-24, 24],
   energy: [0, 10],
   sentenceSilence: [0, 10],
+  volume: [0, 10],
 } as const satisfies Partial<Record<keyof SynthesizeOptions, readonly [number, number]>>;
 
 /** Bad text or options given to synthesize/stream (as opposed to a broken voice). */
@@ -85,6 +87,8 @@ export interface SynthesizeOptions {
   seed?: number;
   /** Speaker id or name (multi-speaker voices). */
   speaker?: number | string;
+  /** Loudness factor on the voice's calibrated level (1: speech RMS about -20 dBFS; 0.5: 6 dB quieter). */
+  volume?: number;
   /** Vocoder type ('griffin-lim', ...) or instance for this call. */
   vocoder?: string | Vocoder;
   /** Silence between sentences, seconds. */
@@ -327,6 +331,7 @@ export class ProDiffTTS {
       mel: v.mel,
       ...session,
       ...(type === own.type && own.file ? { file: `${v.dir}/${own.file}` } : {}),
+      ...(type === own.type && own.file && v.vocoderBytes ? { bytes: v.vocoderBytes } : {}),
       ...(type === own.type ? { options: { ...(own.iterations !== undefined ? { iterations: own.iterations } : {}), ...(own.config ? { config: own.config } : {}) } } : {}),
     };
     try {
@@ -395,19 +400,13 @@ export class ProDiffTTS {
       seed: o.seed ?? inf.noise_seed,
       silence: o.sentenceSilence ?? inf.sentence_silence ?? 0,
       speaker,
+      output: () => new OutputStage(outputGain(inf.output_gain_db ?? 0, o.volume ?? 1), inf.dc_block ?? true),
     };
   }
 
-  /** A speaker id or name of this voice -> its id; TTSInputError when it has no such speaker. */
+  /** A speaker id or name of this voice -> its id; TTSInputError (listing the speakers) when it has no such speaker. */
   private speakerId(s: number | string): number {
-    const map = this.voice.config.speaker_id_map;
-    let speaker: number | undefined;
-    if (typeof s === 'string') {
-      if (!Object.hasOwn(map, s)) throw new TTSInputError(`unknown speaker '${s}' (speakers: ${Object.keys(map).join(', ') || 'none'})`);
-      speaker = map[s];
-    } else speaker = s;
-    if (!(Number.isInteger(speaker) && speaker! >= 0 && speaker! < this.voice.config.num_speakers)) throw new TTSInputError(`speaker ${String(s)} out of range [0, ${this.voice.config.num_speakers - 1}]`);
-    return speaker!;
+    return resolveSpeaker(this.voice.config, s, (m) => { throw new TTSInputError(m); });
   }
 
   /** `<voice name>` -> speaker id: a speaker name or id of the voice, or the voice's own name (its default speaker). */
@@ -477,6 +476,7 @@ export class ProDiffTTS {
       const pauseAfter = st?.pauseAfter ?? (i < n - 1 ? c.silence : 0);
       const sentenceStart = samples / sr;
       let sentence: ChunkedSentence | undefined;
+      const output = c.output(); // per sentence: its silences stay exact zeros
       for (let k = 0; sentence === undefined || k < sentence.bounds.length; k++) {
         if (o.signal?.aborted) throw o.signal.reason instanceof Error ? o.signal.reason : new Error('aborted');
         const r = await this.exclusive(async () => {
@@ -494,7 +494,7 @@ export class ProDiffTTS {
         const final = k === sent.bounds.length - 1;
         const silence = final ? Math.round(pauseAfter * sr) : 0;
         const lead = i === 0 && k === 0 ? leading : 0;
-        const voiced = gain === 1 ? r.audio : r.audio.map((x) => x * gain);
+        const voiced = output.process(r.audio, gain);
         let audio = silence ? fitLength(voiced, voiced.length + silence) : voiced;
         if (lead) {
           audio = new Float32Array(lead + audio.length);

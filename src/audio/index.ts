@@ -7,3 +7,5 @@ export * from './resample.js';
 export * from './pitch.js';
 export * from './f0.js';
 export * from './griffinlim.js';
+export * from './levels.js';
+export * from './dc-block.js';

@@ -34,11 +34,13 @@ async function exportOnnxModels(weights: string, outDir: string): Promise<string
     writeFileAtomic(p, bytes);
     written.push(p);
   }
+  const d = w.cfg.fs2.spkEmbedDim ?? 0;
+  const speakerInputs = d > 0 ? [`spk_embed float32 [B, ${d}] (external speaker embedding)`] : w.cfg.fs2.numSpk > 0 ? [`spk_id int64 [B] (0..${w.cfg.fs2.numSpk})`] : [];
   const description = {
     format: 'prodiff-onnx/1',
     graphs: {
-      encoder: { file: 'encoder.onnx', inputs: ['txt_tokens int64 [B, L]', ...(w.cfg.fs2.numSpk > 0 ? ['spk_id int64 [B]'] : [])], outputs: ['encoder_out', 'dur_log', 'dur int64 [B, L]'] },
-      adaptor: { file: 'adaptor.onnx', inputs: ['encoder_out', 'txt_tokens', 'mel2ph int64 [B, T] (1-based phone index per frame, from dur)', ...(w.cfg.fs2.numSpk > 0 ? ['spk_id'] : []), 'pitch_shift float32 [] (semitones)', 'energy_scale float32 []'], outputs: ['cond [B, H, T]', 'f0_denorm', '...'] },
+      encoder: { file: 'encoder.onnx', inputs: ['txt_tokens int64 [B, L]', ...speakerInputs], outputs: ['encoder_out', 'dur_log', 'dur int64 [B, L]'] },
+      adaptor: { file: 'adaptor.onnx', inputs: ['encoder_out', 'txt_tokens', 'mel2ph int64 [B, T] (1-based phone index per frame, from dur)', ...speakerInputs, 'pitch_shift float32 [] (semitones)', 'energy_scale float32 []'], outputs: ['cond [B, H, T]', 'f0_denorm', '...'] },
       denoiser: { file: 'denoiser.onnx', inputs: ['x_t float32 [B, 1, M, T]', 'step int64 [B]', 'cond', 'noise float32 [B, 1, M, T]'], outputs: ['x0_pred', 'x_prev'] },
     },
     sampler: { steps: samplerSteps(w.options.numSteps, w.options.timescale), init: 'x ~ N(0, 1); then for each step: x = x_prev(x, step, cond, z ~ N(0, 1)); the mel is x as [B, T, M]' },

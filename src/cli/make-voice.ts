@@ -28,12 +28,21 @@ const USAGE = `usage: prodiff make-voice RUN|WEIGHTS --out DIR [options]
   --vocoder-type T       ${VOCODER_TYPES.join(' | ')} (default griffin-lim)
   --vocoder-file FILE    the vocoder's weights (copied into the voice)
   --gl-iterations N      Griffin-Lim iterations (default 32)
+  --speakers A,B,...     speaker names by id (default: the ones the model was trained with)
   --keep-stress          do not map stress 2 to 1 (for models trained on all three stress levels)
   --length-scale X       default duration scale
   --sentence-silence S   default silence between sentences (seconds)
   --notes TEXT           appended to the model card
   --force                replace an existing voice directory
 `;
+
+/** --speakers a,b,c: non-empty, unique names. */
+function speakerList(text: string): string[] {
+  const names = text.split(',').map((n) => n.trim());
+  if (names.some((n) => n === '')) throw new UsageError(`--speakers: an empty name in '${text}' (give NAME,NAME,...)`);
+  if (new Set(names).size !== names.length) throw new UsageError(`--speakers: a name appears twice in '${text}'`);
+  return names;
+}
 
 export const makeVoiceCommand: Command = {
   summary: 'package a training run as a voice: make-voice RUN --out voices/NAME (or --random CONFIG)',
@@ -42,7 +51,7 @@ export const makeVoiceCommand: Command = {
       out: { type: 'string' }, name: { type: 'string' }, language: { type: 'string' }, quality: { type: 'string' },
       dataset: { type: 'string' }, license: { type: 'string' }, 'phone-set': { type: 'string' }, 'vocoder-type': { type: 'string' },
       'vocoder-file': { type: 'string' }, 'gl-iterations': { type: 'string' }, 'keep-stress': { type: 'boolean', default: false },
-      'length-scale': { type: 'string' }, 'sentence-silence': { type: 'string' }, notes: { type: 'string' },
+      'length-scale': { type: 'string' }, 'sentence-silence': { type: 'string' }, notes: { type: 'string' }, speakers: { type: 'string' },
       force: { type: 'boolean', default: false }, random: { type: 'string' },
     }, { maxPositionals: 1 });
     if (!p) return 0;
@@ -72,6 +81,7 @@ export const makeVoiceCommand: Command = {
       ...(v.notes !== undefined ? { notes: v.notes } : {}), ...(v.force ? { force: true } : {}),
       ...(v['keep-stress'] ? { stressPolicy: {} } : {}), ...(Object.keys(inference).length ? { inference } : {}),
       ...(vocoder ? { vocoder } : {}),
+      ...(v.speakers !== undefined ? { speakers: speakerList(v.speakers) } : {}),
     };
     let result;
     if (v.random) {

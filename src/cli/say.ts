@@ -31,6 +31,8 @@ options:
   --energy X               energy multiplier
   --seed N                 diffusion noise seed
   --speaker ID|NAME        speaker of a multi-speaker voice
+  --volume X               loudness factor on the voice's calibrated level (speech RMS about
+                           -20 dBFS at 1; 0.5 is 6 dB quieter); output clamped to [-1, 1]
   --vocoder TYPE           griffin-lim, or another registered vocoder (default: the voice's)
   --sentence-silence SEC   silence between sentences
   --timestamps FILE        write word and phone times (JSON; '-' = standard output)
@@ -79,7 +81,7 @@ function parseSayArgs(args: string[]): Args | null {
   const p = parseCommandArgs(args, USAGE, {
     output: { type: 'string', short: 'o' }, 'text-file': { type: 'string' }, voice: { type: 'string' }, timestamps: { type: 'string' },
     steps: { type: 'string' }, speed: { type: 'string' }, 'length-scale': { type: 'string' }, pitch: { type: 'string' }, energy: { type: 'string' },
-    seed: { type: 'string' }, speaker: { type: 'string' }, vocoder: { type: 'string' }, 'sentence-silence': { type: 'string' },
+    seed: { type: 'string' }, speaker: { type: 'string' }, volume: { type: 'string' }, vocoder: { type: 'string' }, 'sentence-silence': { type: 'string' },
     format: { type: 'string' }, 'sample-rate': { type: 'string' },
     threads: { type: 'string' }, 'max-chars': { type: 'string' }, 'first-chunk-frames': { type: 'string' }, 'chunk-frames': { type: 'string' },
     stream: { type: 'boolean', default: false }, raw: { type: 'boolean', default: false }, float: { type: 'boolean', default: false },
@@ -97,6 +99,7 @@ function parseSayArgs(args: string[]): Args | null {
   set('durationScale', num('length-scale', v['length-scale'], range('durationScale')));
   set('pitch', num('pitch', v.pitch, range('pitch')));
   set('energy', num('energy', v.energy, range('energy')));
+  set('volume', num('volume', v.volume, range('volume')));
   set('seed', num('seed', v.seed, { integer: true, min: 0, max: 0xffffffff }));
   set('sentenceSilence', num('sentence-silence', v['sentence-silence'], range('sentenceSilence')));
   set('maxChars', num('max-chars', v['max-chars'], positive));

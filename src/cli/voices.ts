@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseCommandArgs } from './args.js';
 import type { Command } from './command.js';
 import { readVoiceConfig } from '../voice/load.js';
+import { speakerNames } from '../voice/config.js';
 import { bundledVoicesDir, defaultVoiceName, listInstalledVoices, userVoicesDirs } from '../voice/store.js';
 
 const USAGE = `usage: prodiff voices [--json]
@@ -31,7 +32,7 @@ export const voicesCommand: Command = {
         const c = readVoiceConfig(v.dir);
         return {
           name: v.name, source: v.source, default: v.isDefault, shadowed: v.shadowed, dir: v.dir, ok: true,
-          language: c.language?.code ?? '', quality: c.audio.quality ?? '', speakers: c.num_speakers, steps: c.inference.steps,
+          language: c.language?.code ?? '', quality: c.audio.quality ?? '', num_speakers: c.num_speakers, speakers: speakerNames(c), steps: c.inference.steps,
           vocoder: c.vocoder.type, sample_rate: c.audio.sample_rate,
           size_mb: Math.round(size(v.dir, ['voice.json', c.model, ...(c.vocoder.file ? [c.vocoder.file] : [])]) / 1e4) / 100,
         };
@@ -50,7 +51,7 @@ export const voicesCommand: Command = {
     for (const r of rows) {
       const mark = r.default ? '*' : ' ';
       const what = r.ok
-        ? `${String(r.language).padEnd(6)} ${String(r.quality).padEnd(7)} ${String(r.speakers)} spk  ${String(r.steps)} steps  ${String(r.vocoder).padEnd(11)} ${String(r.size_mb).padStart(7)} MB`
+        ? `${String(r.language).padEnd(6)} ${String(r.quality).padEnd(7)} ${String(r.num_speakers)} spk${r.speakers?.length ? ` (${r.speakers.join(', ')})` : ''}  ${String(r.steps)} steps  ${String(r.vocoder).padEnd(11)} ${String(r.size_mb).padStart(7)} MB`
         : `BROKEN: ${String(r.problem)}`;
       process.stdout.write(`${mark} ${r.name.padEnd(28)} ${r.source.padEnd(7)} ${what}${r.shadowed ? '  (shadowed)' : ''}\n    ${r.dir}\n`);
     }

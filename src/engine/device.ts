@@ -4,9 +4,9 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { Graph } from './graph.js';
 import { exportOnnx } from './onnx.js';
+import { ort, runtimeProviders } from './ort.js';
 import { emit } from './ops/util.js';
 
 export const DEVICES = ['cpu', 'cuda'] as const;
@@ -36,9 +36,9 @@ export function getDefaultDevice(): Device {
   return defaultDevice;
 }
 
-/** ORT's execution providers for a device: the CPU provider stays last for ops the GPU lacks. */
+/** ORT's execution providers for a device (this build's binding decides: ort.ts, ort.web.ts). */
 export function executionProviders(d: Device): ort.InferenceSession.SessionOptions['executionProviders'] {
-  return d === 'cuda' ? [{ name: 'cuda', deviceId: 0 }, 'cpu'] : ['cpu'];
+  return runtimeProviders(d);
 }
 
 const probes = new Map<Device, Promise<{ available: boolean; reason?: string }>>();

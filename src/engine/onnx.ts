@@ -52,7 +52,7 @@ function valueInfo(name: string, dtype: DType, shape: Shape): Record<string, unk
 
 function attrProto(name: string, v: AttrValue): Record<string, unknown> {
   if (typeof v === 'number') return { name, type: AttrType.INT, i: v };
-  if (typeof v === 'string') return { name, type: AttrType.STRING, s: Buffer.from(v, 'utf-8') };
+  if (typeof v === 'string') return { name, type: AttrType.STRING, s: new TextEncoder().encode(v) };
   if (Array.isArray(v)) return { name, type: AttrType.INTS, ints: v };
   if ('float' in v) return { name, type: AttrType.FLOAT, f: v.float };
   if ('floats' in v) return { name, type: AttrType.FLOATS, floats: v.floats };

@@ -1,7 +1,7 @@
 // Parameter values by name: initialisation from a graph's declarations, and safetensors I/O.
 import type { Graph, Init } from './graph.js';
 import { Rng } from './random.js';
-import { readSafetensors, SafetensorsError, writeSafetensors } from './safetensors.js';
+import { readSafetensors, SafetensorsError, writeSafetensors, type SafetensorsFile } from './safetensors.js';
 
 export interface ParamValue {
   shape: number[];
@@ -55,7 +55,11 @@ export class ParamStore {
 
   /** Loads F32 tensors; `prefix` selects and strips a name prefix (e.g. 'param.'). */
   static fromSafetensors(path: string, prefix = ''): ParamStore {
-    const file = readSafetensors(path);
+    return ParamStore.fromTensors(readSafetensors(path), path, prefix);
+  }
+
+  /** The F32 tensors of a parsed safetensors file (`path` names it in errors). */
+  static fromTensors(file: SafetensorsFile, path: string, prefix = ''): ParamStore {
     const store = new ParamStore();
     for (const [name, t] of file.tensors) {
       if (!name.startsWith(prefix)) continue;

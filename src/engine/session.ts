@@ -1,5 +1,5 @@
 // ONNX Runtime sessions over exported graphs, and conversion between typed arrays and ORT tensors.
-import * as ort from 'onnxruntime-node';
+import { ort } from './ort.js';
 import { executionProviders, getDefaultDevice, probeDevice, type Device } from './device.js';
 import type { DType } from './dtypes.js';
 

@@ -12,6 +12,9 @@ import { loadProDiffWeights, type LoadedWeights } from '../model/checkpoint.js';
 import { AcousticModel } from '../model/inference.js';
 import { acousticWeightsPath } from '../model/load-acoustic.js';
 import { AsrBatch, pocketsphinxMissing } from './asr.js';
+import { writeFileAtomic } from '../engine/atomic.js';
+import { melComparePng, type MelImage as PlotMel } from '../util/plot.js';
+import { kMeans, ndbJsd, seedSpread, type FrameSet } from './diversity.js';
 import { addPitchCounts, comparePitch, emptyPitchCounts, MCD_ORDER, mcdSum, melL1, melSsim, normalizeWords, pitchSummary, wordErrors, type MelImage, type PitchCounts } from './metrics.js';
 
 export type NaiveSampler = 'ddpm' | 'ddim';
@@ -23,18 +26,28 @@ export interface EvalOptions {
   split?: CacheEntry['split'];
   /** At most this many utterances of the split (in index order). */
   limit?: number;
+  /** Only this speaker's utterances (a multi-speaker cache: one table per speaker). */
+  speaker?: string;
   /** Transcribe with pocketsphinx when it is installed (skipped, with a note, when it is not). */
   asr?: boolean;
   /** Samplers of the naive teacher rows: 'ddpm' = the student's own sampler with the teacher's weights, 'ddim' = deterministic DDIM. Default both. */
   naive?: NaiveSampler[];
+  /** Writes the first utterance's ground-truth mel and every system's (first seed) stacked, as PNG. */
+  plot?: string;
+  /** Step counts of the naive teacher rows (divisors of N; default N/2 and each given student's count). */
+  naiveSteps?: number[];
   /** Sampler noise seed (default 0). */
   seed?: number;
+  /** Samples per utterance for the diversity figures: seeds seed, seed+1, ... (default 1: no seed spread); quality metrics use the first. */
+  seeds?: number;
+  /** k-means bins of NDB/JSD (default 50; no NDB/JSD when the reference has fewer than 10 frames a bin). */
+  ndbBins?: number;
   griffinLimIterations?: number;
   threads?: number;
   log?: (line: string) => void;
 }
 
-export type RowKind = 'recording' | 'ground-truth-mel' | 'teacher' | 'teacher-naive' | 'student';
+export type RowKind = 'recording' | 'ground-truth-mel' | 'teacher' | 'teacher-naive' | 'student' | 'regression';
 
 export interface EvalRow {
   label: string;
@@ -54,6 +67,12 @@ export interface EvalRow {
   /** Acoustic real-time factor: encoder + adaptor + sampler wall time / audio duration (Griffin-Lim not included). */
   rtf: number | null;
   wer: number | null;
+  /** Mean std across seeds per mel element (needs seeds >= 2). */
+  seedSpread: number | null;
+  /** Share of k-means bins of the ground-truth frames whose share of generated frames differs (5 % z-test). */
+  ndb: number | null;
+  /** Jensen-Shannon divergence (bits) of the generated and ground-truth bin histograms. */
+  jsd: number | null;
   frames: number;
 }
 
@@ -76,7 +95,7 @@ export interface EvalReport {
   seconds: number;
   asr: { used: boolean; note: string };
   definitions: Record<string, string>;
-  settings: { seed: number; griffinLimIterations: number; mcdOrder: number; threads: number | null };
+  settings: { seed: number; seeds: number; ndbBins: number; griffinLimIterations: number; mcdOrder: number; threads: number | null };
   rows: EvalRow[];
   perUtterance: EvalUtteranceResult[];
 }
@@ -90,6 +109,9 @@ const METRIC_DEFINITIONS: Record<string, string> = {
   gpe: 'gross pitch error: frames voiced in both with |f0 / f0_gt - 1| > 20% / frames voiced in both',
   ffe: 'F0 frame error: (voicing errors + gross pitch errors) / all frames',
   rtf: 'acoustic real-time factor: encoder + adaptor + sampler wall time / audio seconds (vocoder excluded)',
+  seedSpread: 'diversity: standard deviation across the seeds of one utterance (same durations) per mel element, averaged (log10-mel units); 0 = deterministic',
+  ndb: 'diversity: NDB/K (Richardson & Weiss 2018): k-means bins of the ground-truth mel frames of the split, share of bins where a two-proportion z-test (5 %) finds the generated frames (all seeds) in a different proportion; lower = closer to the data distribution',
+  jsd: 'diversity: Jensen-Shannon divergence in bits of the generated and ground-truth bin histograms (same bins as NDB); 0 = same',
   wer: 'pocketsphinx (en-us) word error rate of the vocoded audio against the normalised text: (S + D + I) / reference words, pooled over utterances',
 };
 
@@ -117,9 +139,13 @@ interface Accumulator {
   wordErrors: number;
   words: number;
   transcribed: boolean;
+  spreadSum: number;
+  spreadCount: number;
+  /** Generated mel frames (every seed), for NDB/JSD. */
+  generated: Float32Array[];
 }
 
-const newAcc = (): Accumulator => ({ frames: 0, l1: 0, ssim: 0, mcd: 0, melFrames: 0, pitch: emptyPitchCounts(), pitchUsed: false, ms: 0, seconds: 0, timed: false, wordErrors: 0, words: 0, transcribed: false });
+const newAcc = (): Accumulator => ({ frames: 0, l1: 0, ssim: 0, mcd: 0, melFrames: 0, pitch: emptyPitchCounts(), pitchUsed: false, ms: 0, seconds: 0, timed: false, wordErrors: 0, words: 0, transcribed: false, spreadSum: 0, spreadCount: 0, generated: [] });
 
 async function buildSystems(o: EvalOptions, log: (l: string) => void): Promise<System[]> {
   const loaded: { path: string; w: LoadedWeights }[] = o.runs.map((r) => ({ path: acousticWeightsPath(r), w: loadProDiffWeights(acousticWeightsPath(r)) }));
@@ -128,22 +154,31 @@ async function buildSystems(o: EvalOptions, log: (l: string) => void): Promise<S
   const naive = o.naive ?? ['ddpm', 'ddim'];
   for (const { path, w } of loaded) {
     const { teacherSteps: N, numSteps, timescale } = w.options;
-    if (timescale === 1) {
-      systems.push({ label: `teacher ${N} steps`, kind: 'teacher', model: path, steps: N, timescale: 1, sampler: 'ddpm', acoustic: await AcousticModel.create(w.cfg, w.params, { ...w.options, threads }) });
+    const target = w.cfg.target ?? 'x0';
+    if (target === 'regression') {
+      // One call gives its mel whatever the step count: sampled with one DDIM step, no naive rows.
+      systems.push({ label: 'regression (same network, no diffusion)', kind: 'regression', model: path, steps: 1, timescale: N, sampler: 'ddim', acoustic: await AcousticModel.create(w.cfg, w.params, { teacherSteps: N, numSteps: 1, timescale: N, threads, sampler: 'ddim' }) });
+    } else if (timescale === 1) {
+      const what = target === 'epsilon' ? 'epsilon teacher' : 'teacher';
+      systems.push({ label: `${what} ${N} steps`, kind: 'teacher', model: path, steps: N, timescale: 1, sampler: 'ddpm', acoustic: await AcousticModel.create(w.cfg, w.params, { ...w.options, threads }) });
       // Naive fewer steps: N/2, and every step count of a student of the same schedule given too.
       const counts = new Set<number>();
-      if (N % 2 === 0) counts.add(N / 2);
-      for (const s of loaded) if (s.w.options.timescale > 1 && s.w.options.teacherSteps === N) counts.add(s.w.options.numSteps);
+      if (o.naiveSteps) {
+        for (const n of o.naiveSteps) if (n !== N && N % n === 0) counts.add(n);
+      } else {
+        if (N % 2 === 0) counts.add(N / 2);
+        for (const s of loaded) if (s.w.options.timescale > 1 && s.w.options.teacherSteps === N) counts.add(s.w.options.numSteps);
+      }
       for (const n of [...counts].sort((a, b) => b - a)) {
         for (const sampler of naive) {
-          const label = sampler === 'ddpm' ? `teacher naive ${n} steps (DDPM, student's step indices)` : `teacher naive ${n} steps (DDIM)`;
+          const label = sampler === 'ddpm' ? `${what} naive ${n} steps (DDPM, student's step indices)` : `${what} naive ${n} steps (DDIM)`;
           systems.push({ label, kind: 'teacher-naive', model: path, steps: n, timescale: N / n, sampler, acoustic: await AcousticModel.create(w.cfg, w.params, { teacherSteps: N, numSteps: n, timescale: N / n, threads, sampler }) });
         }
       }
     } else {
       systems.push({ label: `student ${numSteps} steps (distilled from ${N})`, kind: 'student', model: path, steps: numSteps, timescale, sampler: 'ddpm', acoustic: await AcousticModel.create(w.cfg, w.params, { ...w.options, threads }) });
     }
-    log(`loaded ${path}: ${timescale === 1 ? 'teacher' : 'student'}, ${numSteps} steps (schedule of ${N})`);
+    log(`loaded ${path}: ${target === 'regression' ? 'regression model' : timescale === 1 ? 'teacher' : 'student'}, ${numSteps} steps (schedule of ${N}), predicts ${target}`);
   }
   // The same model given twice adds nothing.
   const seen = new Set<string>();
@@ -159,14 +194,21 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
   const log = o.log ?? (() => {});
   const split = o.split ?? 'test';
   const index = readCacheIndex(o.cache);
-  let entries = index.utterances.filter((u) => u.split === split);
-  if (entries.length === 0) throw new Error(`${o.cache}: no '${split}' utterances`);
+  if (o.speaker !== undefined && !index.speakers.includes(o.speaker)) throw new Error(`${o.cache}: no speaker '${o.speaker}' (speakers: ${index.speakers.join(', ')})`);
+  let entries = index.utterances.filter((u) => u.split === split && (o.speaker === undefined || u.speaker === o.speaker));
+  if (entries.length === 0) throw new Error(`${o.cache}: no '${split}' utterances${o.speaker !== undefined ? ` of speaker '${o.speaker}'` : ''}`);
   if (o.limit !== undefined) {
     if (!(Number.isInteger(o.limit) && o.limit >= 1)) throw new Error(`limit ${o.limit} must be a positive integer`);
     entries = entries.slice(0, o.limit);
   }
   if (o.runs.length === 0) throw new Error('no model to evaluate');
   const seed = o.seed ?? 0;
+  const seeds = o.seeds ?? 1;
+  if (!(Number.isInteger(seeds) && seeds >= 1)) throw new Error(`seeds ${seeds} must be a positive integer`);
+  const ndbBins = o.ndbBins ?? 50;
+  if (!(Number.isInteger(ndbBins) && ndbBins >= 2)) throw new Error(`ndbBins ${ndbBins} must be an integer >= 2`);
+  const groundTruthFrames: Float32Array[] = [];
+  const plotMels: PlotMel[] = [];
   const glIterations = o.griffinLimIterations ?? 32;
   const { sampleRate, hop } = PRODIFF_MEL;
   if (index.audio.sampleRate !== sampleRate || index.audio.hop !== hop || index.audio.nMels !== PRODIFF_MEL.nMels) {
@@ -226,6 +268,8 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
       const melT = need('mel');
       const T = melT.shape[0]!, M = melT.shape[1]!;
       const gt: MelImage = { data: melT.data as Float32Array, frames: T, mels: M };
+      groundTruthFrames.push(melT.data as Float32Array);
+      if (o.plot && ui === 0) plotMels.push({ title: `${e.id}: ground truth`, data: gt.data as Float32Array, frames: T, nMels: M });
       const f0Ref = need('f0').data as Float32Array;
       const tokens = Array.from(need('tokens').data as BigInt64Array, Number);
       const mel2ph = need('mel2ph').data as BigInt64Array;
@@ -260,6 +304,15 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
           const r = await row.acoustic!.synthesize(tokens, { mel2ph, seed, speaker: e.speakerId });
           if (r.frames !== T || r.mels !== M) throw new Error(`${row.label}: ${r.frames} x ${r.mels} frames for ${T} x ${M}`);
           score(row, { data: r.mel, frames: T, mels: M }, r.timings.encoderMs + r.timings.adaptorMs + r.timings.denoiserMs);
+          if (o.plot && ui === 0) plotMels.push({ title: row.label, data: r.mel, frames: T, nMels: M });
+          const samples = [r.mel];
+          for (let k = 1; k < seeds; k++) samples.push((await row.acoustic!.synthesize(tokens, { mel2ph, seed: seed + k, speaker: e.speakerId })).mel);
+          const a = acc.get(row.label)!;
+          a.generated.push(...samples);
+          if (seeds >= 2) {
+            const sp = seedSpread(samples);
+            a.spreadSum += sp.sum; a.spreadCount += sp.count;
+          }
         }
       }
       log(`[${ui + 1}/${entries.length}] ${e.id}: ${T} frames, ${rows.length} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -281,8 +334,30 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
     asr?.dispose();
   }
 
+  if (o.plot) writeFileAtomic(o.plot, melComparePng(plotMels));
+
+  // NDB/JSD bins: k-means of the split's ground-truth frames (at most 20000, evenly picked).
+  const concat = (parts: Float32Array[]): Float32Array => {
+    const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    let o = 0;
+    for (const p of parts) { all.set(p, o); o += p.length; }
+    return all;
+  };
+  const M = PRODIFF_MEL.nMels;
+  const groundTruth: FrameSet = { data: concat(groundTruthFrames), dim: M };
+  const referenceFrames = groundTruth.data.length / M;
+  let centroids: FrameSet | undefined;
+  if (referenceFrames >= 10 * ndbBins) {
+    const stride = Math.max(1, Math.floor(referenceFrames / 20000));
+    const picked = new Float32Array(Math.ceil(referenceFrames / stride) * M);
+    let n = 0;
+    for (let f = 0; f < referenceFrames; f += stride, n++) picked.set(groundTruth.data.subarray(f * M, f * M + M), n * M);
+    centroids = kMeans({ data: picked.subarray(0, n * M), dim: M }, ndbBins, { seed: 0 });
+  } else log(`${referenceFrames} ground-truth frames: too few for ${ndbBins} NDB bins (10 a bin), no NDB/JSD`);
+
   const out: EvalRow[] = rows.map((r) => {
     const a = acc.get(r.label)!;
+    const diversity = centroids && a.generated.length > 0 ? ndbJsd(groundTruth, { data: concat(a.generated), dim: M }, { centroids }) : undefined;
     const p = a.pitchUsed ? pitchSummary(a.pitch) : undefined;
     return {
       label: r.label, kind: r.kind, model: r.model, steps: r.steps, timescale: r.timescale, sampler: r.sampler,
@@ -295,6 +370,9 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
       ffe: p ? p.ffe : null,
       rtf: a.timed ? a.ms / 1000 / a.seconds : null,
       wer: a.transcribed && a.words > 0 ? a.wordErrors / a.words : null,
+      seedSpread: a.spreadCount > 0 ? a.spreadSum / a.spreadCount : null,
+      ndb: diversity ? diversity.ndbRatio : null,
+      jsd: diversity ? diversity.jsdBits : null,
       frames: a.frames,
     };
   });
@@ -302,7 +380,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
     cache: o.cache, split, utterances: entries.map((e) => e.id), seconds,
     asr: { used: !!asr, note: asrNote },
     definitions: METRIC_DEFINITIONS,
-    settings: { seed, griffinLimIterations: glIterations, mcdOrder: MCD_ORDER, threads: o.threads ?? null },
+    settings: { seed, seeds, ndbBins, griffinLimIterations: glIterations, mcdOrder: MCD_ORDER, threads: o.threads ?? null },
     rows: out, perUtterance,
   };
 }
@@ -313,11 +391,11 @@ export function formatTable(r: EvalReport): string {
   const lines = [
     `${r.utterances.length} '${r.split}' utterances (${r.seconds.toFixed(1)} s) of ${r.cache}, ground-truth durations; Griffin-Lim ${r.settings.griffinLimIterations} iterations; ASR: ${r.asr.used ? 'pocketsphinx' : r.asr.note}`,
     '',
-    '| system | steps | mel L1 | SSIM | MCD (dB) | logF0 RMSE (cents) | V/UV error | FFE | acoustic RTF | ASR WER |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| system | steps | mel L1 | SSIM | MCD (dB) | logF0 RMSE (cents) | V/UV error | FFE | acoustic RTF | ASR WER | seed spread | NDB/K | JSD |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const row of r.rows) {
-    lines.push(`| ${row.label} | ${row.steps ?? '–'} | ${fmt(row.melL1, 4)} | ${fmt(row.ssim, 4)} | ${fmt(row.mcd, 2)} | ${fmt(row.logF0RmseCents, 1)} | ${fmt(row.vde, 1, true)} | ${fmt(row.ffe, 1, true)} | ${fmt(row.rtf, 4)} | ${fmt(row.wer, 1, true)} |`);
+    lines.push(`| ${row.label} | ${row.steps ?? '–'} | ${fmt(row.melL1, 4)} | ${fmt(row.ssim, 4)} | ${fmt(row.mcd, 2)} | ${fmt(row.logF0RmseCents, 1)} | ${fmt(row.vde, 1, true)} | ${fmt(row.ffe, 1, true)} | ${fmt(row.rtf, 4)} | ${fmt(row.wer, 1, true)} | ${fmt(row.seedSpread, 4)} | ${fmt(row.ndb, 2)} | ${fmt(row.jsd, 4)} |`);
   }
   return lines.join('\n') + '\n';
 }

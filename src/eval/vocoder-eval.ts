@@ -5,7 +5,7 @@
 // pocketsphinx (WER against the cache's text), next to the recording itself as the ASR ceiling.
 import { mkdirSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { loadAudio, logMel, PRODIFF_MEL, writeWav } from '../audio/index.js';
+import { countTones, LevelMeter, loadAudio, logMel, LongTermSpectrum, PRODIFF_MEL, writeWav } from '../audio/index.js';
 import { forcedMel, readCacheUtterance } from '../data/acoustic-mels.js';
 import { cacheRecordings } from '../data/cache-recordings.js';
 import { isCacheDir } from '../data/cache-vocoder-corpus.js';
@@ -52,6 +52,18 @@ export interface VocoderEvalRow {
   frames: number;
 }
 
+/** Output hygiene of one row's audio over all utterances (the recording's too, when it is at hand). */
+export interface HygieneRow {
+  label: string;
+  /** Mean sample value. */
+  dc: number;
+  peakDb: number;
+  speechRmsDb: number;
+  /** Harmonics of sampleRate / hop up to 7 kHz standing >= 6 dB above their +-40 Hz neighbourhood. */
+  tones: number;
+  harmonics: number;
+}
+
 export interface VocoderEvalReport {
   data: string;
   split: string | null;
@@ -62,6 +74,7 @@ export interface VocoderEvalReport {
   definitions: Record<string, string>;
   settings: { griffinLimIterations: number; mcdOrder: number; threads: number; acousticSeed: number };
   rows: VocoderEvalRow[];
+  hygiene: HygieneRow[];
   perUtterance: { id: string; row: string; melL1?: number; mcd?: number; hypothesis?: string; wordErrors?: number; words?: number }[];
 }
 
@@ -70,7 +83,26 @@ const VOCODER_METRIC_DEFINITIONS: Record<string, string> = {
   mcd: `dB; mel-cepstral distortion between logmel(audio) and the recording's mel, the definition of \`prodiff eval\`: orthonormal DCT-II of ln(mel), c_1..c_${MCD_ORDER}, frames one to one`,
   rtf: 'vocoder wall time / audio seconds (one warm-up call first; the acoustic model is not timed)',
   wer: 'pocketsphinx (en-us) word error rate against the normalised text: (S + D + I) / reference words, pooled over utterances',
+  dc: 'mean sample value over all utterances',
+  peakDb: 'largest |sample|, dBFS',
+  speechRmsDb: 'RMS of the 1024-sample frames (hop 512) within 40 dB of each utterance\'s loudest frame, dBFS',
+  tones: 'frame-rate tonal count: harmonics k sr/hop (86.13 Hz) up to 7 kHz whose level (largest bin within +-1 bin) stands >= 6 dB above the median of the bins within +-40 Hz (own +-2 bins left out), in the long-term average spectrum of all utterances (Welch: 4096-point periodic Hann, 50 % overlap)',
 };
+
+/** Level meter and long-term spectrum of one row. */
+class HygieneMeter {
+  readonly level = new LevelMeter();
+  readonly lts = new LongTermSpectrum(PRODIFF_MEL.sampleRate, 4096);
+  add(y: ArrayLike<number>): void {
+    this.level.add(y);
+    this.lts.add(y);
+  }
+  row(label: string): HygieneRow {
+    const l = this.level.stats();
+    const t = countTones(this.lts.spectrum(), this.lts.binHz(), { fundamental: PRODIFF_MEL.sampleRate / PRODIFF_MEL.hop });
+    return { label, dc: l.dc, peakDb: l.peakDb, speechRmsDb: l.speechRmsDb, tones: t.count, harmonics: t.harmonics };
+  }
+}
 
 interface Item {
   id: string;
@@ -169,6 +201,8 @@ export async function evaluateVocoders(o: VocoderEvalOptions): Promise<VocoderEv
   ];
   const acc = new Map(rows.map((r) => [r.label, { l1: 0, mcd: 0, frames: 0, ms: 0, seconds: 0, errors: 0, words: 0, transcribed: false }]));
   const perUtterance: VocoderEvalReport['perUtterance'] = [];
+  const hygiene = new Map<string, HygieneMeter>();
+  const meter = (label: string) => hygiene.get(label) ?? hygiene.set(label, new HygieneMeter()).get(label)!;
   if (o.out) mkdirSync(o.out, { recursive: true });
   const stem = (label: string) => label.replace(/[^A-Za-z0-9.-]+/g, '_');
 
@@ -183,9 +217,13 @@ export async function evaluateVocoders(o: VocoderEvalOptions): Promise<VocoderEv
       const uttSeconds = (T * hop) / sampleRate;
       seconds += uttSeconds;
       const gt: MelImage = { data: it.mel, frames: T, mels: M };
-      if (withRecording && it.wav) {
-        asr!.add(`recording\u0000${it.id}`, loadAudio(it.wav, sampleRate).samples, sampleRate);
-        perUtterance.push({ id: it.id, row: 'recording' });
+      if (it.wav) {
+        const rec = loadAudio(it.wav, sampleRate).samples;
+        meter('recording').add(rec);
+        if (withRecording) {
+          asr!.add(`recording\u0000${it.id}`, rec, sampleRate);
+          perUtterance.push({ id: it.id, row: 'recording' });
+        }
       }
       for (const input of inputs) {
         const mel = input === 'ground-truth mel' ? it.mel : await forcedMel(acoustic!, readCacheUtterance(o.data, it.id), it.entry!, acousticSeed);
@@ -200,6 +238,7 @@ export async function evaluateVocoders(o: VocoderEvalOptions): Promise<VocoderEv
           const l1 = melL1(out, gt), mcdS = mcdSum(out, gt);
           a.l1 += l1 * T; a.mcd += mcdS; a.frames += T;
           perUtterance.push({ id: it.id, row: label, melL1: l1, mcd: mcdS / T });
+          meter(label).add(y);
           asr?.add(`${label}\u0000${it.id}`, y, sampleRate);
           if (o.out) writeWav(join(o.out, `${stem(it.id)}.${stem(input)}.${stem(v.label)}.wav`), y, sampleRate);
         }
@@ -234,7 +273,7 @@ export async function evaluateVocoders(o: VocoderEvalOptions): Promise<VocoderEv
     data: o.data, split, utterances: items.map((i) => i.id), seconds, acoustic: o.acoustic ?? null,
     asr: { used: !!asr, note: asrNote }, definitions: VOCODER_METRIC_DEFINITIONS,
     settings: { griffinLimIterations: glIterations, mcdOrder: MCD_ORDER, threads, acousticSeed },
-    rows, perUtterance,
+    rows, hygiene: [...hygiene].map(([label, m]) => m.row(label)), perUtterance,
   };
 }
 
@@ -252,5 +291,17 @@ export function formatVocoderTable(r: VocoderEvalReport): string {
     const vocoder = row.input === 'recording' ? '–' : row.label.slice(row.input.length + 4);
     lines.push(`| ${row.input} | ${vocoder} | ${fmt(row.melL1, 4)} | ${fmt(row.mcd, 2)} | ${fmt(row.rtf, 4)} | ${fmt(row.wer, 1, true)} |`);
   }
+  return lines.join('\n') + '\n' + formatHygieneTable(r.hygiene);
+}
+
+/** The output hygiene table: DC, peak, speech level and the frame-rate tonal count per row. */
+export function formatHygieneTable(rows: HygieneRow[]): string {
+  if (rows.length === 0) return '';
+  const lines = [
+    '',
+    '| audio | DC | peak (dBFS) | speech RMS (dBFS) | frame-rate tones |',
+    '|---|---:|---:|---:|---:|',
+    ...rows.map((h) => `| ${h.label} | ${h.dc >= 0 ? '+' : ''}${h.dc.toExponential(1)} | ${h.peakDb.toFixed(1)} | ${h.speechRmsDb.toFixed(1)} | ${h.tones} of ${h.harmonics} |`),
+  ];
   return lines.join('\n') + '\n';
 }

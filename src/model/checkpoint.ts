@@ -7,7 +7,7 @@ import { readSafetensors, SafetensorsError, writeSafetensors, type StData, type 
 import { ParamStore } from '../engine/params.js';
 import { loadTorchFile, TorchTensor, type TorchDType } from '../checkpoint/torch.js';
 import { scheduleStateDict, vpsdeSchedule, type DiffusionSchedule } from './diffusion.js';
-import { foldTiedParameters, withTiedAliases } from './fastspeech2.js';
+import { foldTiedParameters, SPK_EMBED_DIM, withTiedAliases } from './fastspeech2.js';
 import { HPARAMS_SCHEMA, HparamsError, parseHparams, requireHparam, type Hparams } from './hparams.js';
 import { prodiffConfigFromHparams, type ProDiffConfig } from './prodiff.js';
 import type { AcousticModelOptions } from './inference.js';
@@ -139,8 +139,25 @@ function inferProDiffHparams(shapes: Map<string, readonly number[]>, given: Reco
   inferred.predictor_hidden = shape('fs2.dur_predictor.conv.0.1.weight')[0];
   inferred.use_pitch_embed = shapes.has('fs2.pitch_embed.weight');
   inferred.use_energy_embed = shapes.has('fs2.energy_embed.weight');
-  inferred.use_spk_id = shapes.has('fs2.spk_embed_proj.weight');
-  if (inferred.use_spk_id) inferred.num_spk = shape('fs2.spk_embed_proj.weight')[0]! - 1;
+  // Speakers: use_spk_embed's projection is a Linear (weight [H, 256] and a bias), use_spk_id's an
+  // Embedding of num_spk + 1 rows (no bias), plus two more tables with use_split_spk_id.
+  const spkProj = shapes.get('fs2.spk_embed_proj.weight');
+  inferred.use_spk_embed = spkProj !== undefined && shapes.has('fs2.spk_embed_proj.bias');
+  inferred.use_spk_id = spkProj !== undefined && !inferred.use_spk_embed;
+  if (inferred.use_spk_embed && (spkProj![0] !== H || spkProj![1] !== SPK_EMBED_DIM)) {
+    throw new ProDiffCheckpointError(source, `speaker projection fs2.spk_embed_proj.weight is [${spkProj}], expected [${H}, ${SPK_EMBED_DIM}] (use_spk_embed)`);
+  }
+  if (inferred.use_spk_id) {
+    if (spkProj!.length !== 2 || spkProj![1] !== H || spkProj![0]! < 2) throw new ProDiffCheckpointError(source, `speaker table fs2.spk_embed_proj.weight is [${spkProj}], expected [num_spk + 1, ${H}]`);
+    inferred.num_spk = spkProj![0]! - 1;
+    inferred.use_split_spk_id = shapes.has('fs2.spk_embed_f0.weight');
+    if (inferred.use_split_spk_id) {
+      for (const k of ['fs2.spk_embed_f0.weight', 'fs2.spk_embed_dur.weight']) {
+        const sh = shape(k);
+        if (sh[0] !== spkProj![0] || sh[1] !== H) throw new ProDiffCheckpointError(source, `${k} is [${sh}], expected [${spkProj![0]}, ${H}] like fs2.spk_embed_proj.weight`);
+      }
+    }
+  }
   const inp = shape('denoise_fn.input_projection.weight');
   inferred.residual_channels = inp[0];
   inferred.audio_num_mel_bins = inp[1];
@@ -152,6 +169,11 @@ function inferProDiffHparams(shapes: Map<string, readonly number[]>, given: Reco
     const g = k === 'predictor_hidden' && hp[k] === -1 ? H : hp[k];
     if (g !== undefined && g !== v) throw new ProDiffCheckpointError(source, `hparams say ${k} = ${JSON.stringify(g)} but the weights have ${JSON.stringify(v)}`);
     hp[k] = v;
+  }
+  const names = hp.speakers;
+  if (names !== undefined && Array.isArray(names)) {
+    if (!inferred.use_spk_id) throw new ProDiffCheckpointError(source, `speaker names given (${names.join(', ')}) but the weights have no speaker-id table (use_spk_id)`);
+    if (names.length > (inferred.num_spk as number)) throw new ProDiffCheckpointError(source, `${names.length} speaker names for a speaker table of ${String(inferred.num_spk)} speakers`);
   }
   if (hp.num_heads === undefined) {
     hp.num_heads = HPARAMS_SCHEMA.num_heads.default;

@@ -104,6 +104,11 @@ export class ScheduleTables {
     return op.add(op.mul(this.alpha(t), x0), op.mul(this.sigma(t), noise));
   }
 
+  /** x0 = (x_t - sigma_t eps) / alpha_t, as sqrt(1/ac) x_t - sqrt(1/ac - 1) eps. */
+  x0FromEpsilon(xT: Tensor, t: Tensor, eps: Tensor): Tensor {
+    return op.sub(op.mul(this.at('sqrt_recip_alphas_cumprod', t), xT), op.mul(this.at('sqrt_recipm1_alphas_cumprod', t), eps));
+  }
+
   /** DDPM posterior sample x_{t-1} ~ q(x_{t-1} | x_t, x0) with the given noise; no noise where t = 0. */
   posteriorSample(x0: Tensor, xT: Tensor, t: Tensor, noise: Tensor): Tensor {
     const mean = op.add(op.mul(this.at('posterior_mean_coef1', t), x0), op.mul(this.at('posterior_mean_coef2', t), xT));

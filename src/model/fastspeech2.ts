@@ -27,7 +27,14 @@ export interface FastSpeech2Config {
   useEnergy: boolean;
   /** Speakers (use_spk_id); 0 for a single-speaker model. */
   numSpk: number;
+  /** use_split_spk_id: separate speaker tables for the duration and pitch/energy predictors. */
+  splitSpk?: boolean;
+  /** use_spk_embed: width of the external speaker embedding (256 officially); 0 or absent: none. */
+  spkEmbedDim?: number;
 }
+
+/** Width of the external speaker embedding the official use_spk_embed projects (a voice encoder's d-vector). */
+export const SPK_EMBED_DIM = 256;
 
 /** The official state_dict stores the token embedding under two names; the graph declares the first. */
 export const TIED_PARAMETERS: Record<string, string> = { 'fs2.encoder.embed_tokens.weight': 'fs2.encoder_embed_tokens.weight' };
@@ -35,6 +42,10 @@ export const TIED_PARAMETERS: Record<string, string> = { 'fs2.encoder.embed_toke
 /** The encoder and variance adaptor of parsed hparams (see `parseHparams`). */
 export function fs2ConfigFromHparams(hp: Hparams): FastSpeech2Config {
   const hidden = requireHparam(hp, 'hidden_size');
+  // The official FastSpeech2 builds an Embedding for use_spk_id but calls it as the use_spk_embed
+  // Linear when both are set, so that pair never ran there.
+  if (hp.use_spk_id && hp.use_spk_embed) throw new HparamsError(hp.source, 'use_spk_embed', 'and use_spk_id cannot both be true (one speaker input: an id or an external embedding)');
+  if (hp.use_split_spk_id && !hp.use_spk_id) throw new HparamsError(hp.source, 'use_split_spk_id', 'needs use_spk_id');
   const vocabSize = hp.vocab_size ?? (hp.vocab ? hp.vocab.filter((p) => p !== '<EOS>').length + 3 : undefined);
   if (vocabSize === undefined) throw new HparamsError(hp.source, 'vocab_size', 'is required (or a vocab) but missing');
   return {
@@ -56,6 +67,8 @@ export function fs2ConfigFromHparams(hp: Hparams): FastSpeech2Config {
     usePitch: hp.use_pitch_embed,
     useEnergy: hp.use_energy_embed,
     numSpk: hp.use_spk_id ? hp.num_spk : 0,
+    splitSpk: hp.use_spk_id && hp.use_split_spk_id,
+    spkEmbedDim: hp.use_spk_embed ? SPK_EMBED_DIM : 0,
   };
 }
 
@@ -163,8 +176,10 @@ export interface VarianceInputs {
   f0?: Tensor;
   uv?: Tensor;
   energy?: Tensor;
-  /** Speaker ids [B] (multi-speaker models). */
+  /** Speaker ids [B] (use_spk_id models). */
   spk?: Tensor;
+  /** External speaker embeddings [B, spkEmbedDim] (use_spk_embed models). */
+  spkEmbed?: Tensor;
   /** Inference controls: pitch shift in semitones, energy scale (graph scalars or numbers). */
   pitchShift?: Tensor | number;
   energyScale?: Tensor | number;
@@ -188,10 +203,37 @@ export interface VarianceOutputs {
   frameMask: Tensor;
 }
 
-export function speakerEmbedding(fs2: Scope, cfg: FastSpeech2Config, spk: Tensor | undefined): Tensor | undefined {
+/** Which input a speaker vector is added to: the duration predictor's, the pitch/energy predictors', the denoiser condition. */
+export type SpeakerRole = 'dur' | 'f0' | 'cond';
+
+export interface SpeakerInput {
+  /** int64 [B] (use_spk_id). */
+  id?: Tensor;
+  /** float32 [B, spkEmbedDim] (use_spk_embed). */
+  embed?: Tensor;
+}
+
+/** The model has a speaker input (an id table or an external embedding). */
+export const isMultiSpeaker = (cfg: FastSpeech2Config): boolean => cfg.numSpk > 0 || (cfg.spkEmbedDim ?? 0) > 0;
+
+/**
+ * The speaker vector [B, 1, H] added to one of the three inputs, as the official FastSpeech2 does:
+ * use_spk_embed projects the external embedding (Linear spkEmbedDim -> H, with bias) for all
+ * three; use_spk_id looks the id up in `spk_embed_proj` (num_spk + 1 rows), or, with
+ * use_split_spk_id, in `spk_embed_dur` / `spk_embed_f0` for the predictors. Undefined for a
+ * single-speaker model.
+ */
+export function speakerEmbedding(fs2: Scope, cfg: FastSpeech2Config, spk: SpeakerInput | undefined, role: SpeakerRole = 'cond'): Tensor | undefined {
+  const H = cfg.hidden;
+  const embedDim = cfg.spkEmbedDim ?? 0;
+  if (embedDim > 0) {
+    if (!spk?.embed) throw new Error(`this model takes an external speaker embedding (use_spk_embed): input spk_embed [B, ${embedDim}] is required`);
+    return op.unsqueeze(linear(fs2.child('spk_embed_proj'), spk.embed, embedDim, H, { weightInit: { kind: 'uniform', bound: Math.sqrt(6 / (embedDim + H)) }, biasInit: { kind: 'zeros' } }), [1]);
+  }
   if (cfg.numSpk <= 0) return undefined;
-  if (!spk) throw new Error('this model is multi-speaker: a speaker id input is required');
-  return op.unsqueeze(embedding(fs2.child('spk_embed_proj'), spk, cfg.numSpk + 1, cfg.hidden), [1]);
+  if (!spk?.id) throw new Error('this model is multi-speaker: a speaker id input is required');
+  const table = cfg.splitSpk && role === 'dur' ? 'spk_embed_dur' : cfg.splitSpk && role === 'f0' ? 'spk_embed_f0' : 'spk_embed_proj';
+  return op.unsqueeze(embedding(fs2.child(table), spk.id, cfg.numSpk + 1, H), [1]);
 }
 
 /** The frame-level part of the variance adaptor (after mel2ph is known). */
@@ -200,9 +242,11 @@ export function varianceAdaptor(fs2: Scope, cfg: FastSpeech2Config, v: VarianceI
   const framePad = op.equal(v.mel2ph, 0);
   const frameMask = f32(op.not(framePad));
   const mask3 = op.unsqueeze(frameMask, [2]);
-  const spk = speakerEmbedding(fs2, cfg, v.spk);
+  const who = { id: v.spk, embed: v.spkEmbed };
+  const spk = speakerEmbedding(fs2, cfg, who, 'cond');
+  const spkF0 = speakerEmbedding(fs2, cfg, who, 'f0');
   const regulated = lengthRegulate(v.encoderOut, v.mel2ph, H);
-  const pitchInp = op.mul(spk ? op.add(regulated, spk) : regulated, mask3);
+  const pitchInp = op.mul(spkF0 ? op.add(regulated, spkF0) : regulated, mask3);
   let dec = regulated;
   const out: Partial<VarianceOutputs> = { pitchPredictorInput: pitchInp, frameMask };
   if (cfg.usePitch) {

@@ -43,10 +43,10 @@ export const HPARAMS_SCHEMA = {
   use_pitch_embed: { type: 'boolean', default: true, doc: 'pitch predictor and embedding' },
   use_energy_embed: { type: 'boolean', default: true, doc: 'energy predictor and embedding' },
   use_uv: { type: 'boolean', default: true, only: true, doc: 'voiced/unvoiced prediction' },
-  use_spk_id: { type: 'boolean', default: false, doc: 'speaker-id embedding' },
+  use_spk_id: { type: 'boolean', default: false, doc: 'speaker-id embedding (fs2.spk_embed_proj, num_spk + 1 rows) added to the encoder output' },
   num_spk: { type: 'int', min: 1, default: 1, doc: 'speakers (with use_spk_id)' },
-  use_spk_embed: { type: 'boolean', default: false, only: false, doc: 'external speaker embeddings' },
-  use_split_spk_id: { type: 'boolean', default: false, only: false, doc: 'split speaker ids' },
+  use_spk_embed: { type: 'boolean', default: false, doc: 'external 256-value speaker embedding, projected by a Linear and added to the encoder output (exclusive with use_spk_id)' },
+  use_split_spk_id: { type: 'boolean', default: false, doc: 'with use_spk_id: own speaker tables for the duration (spk_embed_dur) and pitch/energy (spk_embed_f0) predictors' },
   pitch_type: { type: 'string', default: 'frame', oneOf: ['frame'], doc: 'pitch representation' },
   pitch_norm: { type: 'string', default: 'standard', oneOf: ['standard'], doc: 'f0 normalisation' },
   ffn_padding: { type: 'string', default: 'SAME', oneOf: ['SAME'], doc: 'encoder FFN padding' },
@@ -57,9 +57,16 @@ export const HPARAMS_SCHEMA = {
   f0_mean: { type: 'number', doc: 'training set f0 mean (Hz)' },
   f0_std: { type: 'number', min: 0, doc: 'training set f0 standard deviation (Hz)' },
   cache: { type: 'string', doc: 'preprocessed cache the model was trained on' },
+  // Not official (the official binarizer writes spk_map.json beside the data): speaker names by id.
+  speakers: { type: 'string[]', doc: 'speaker names, position = speaker id (multi-speaker models)' },
   // Diffusion.
   timesteps: { type: 'int', min: 1, default: 4, doc: 'sampling steps (teacher: its diffusion steps)' },
   teacher_steps: { type: 'int', min: 1, doc: 'diffusion steps of the schedule (model files)' },
+  // Not official: ProDiff predicts x0; 'epsilon' predicts the noise as DiffSpeech / Grad-TTS-style
+  // models do (the paper's gradient-based baseline), samplers convert it to x0; 'regression' is the
+  // paper's regression baseline with the same network: it sees neither x_t nor the step, so it maps
+  // the condition to one mel (a FastSpeech 2-style decoder trained with the same mel losses).
+  diffusion_target: { type: 'string', default: 'x0', oneOf: ['x0', 'epsilon', 'regression'], doc: "what the denoiser predicts: 'x0' (ProDiff), 'epsilon' (the noise; loss L1 on the noise) or 'regression' (x0 from the condition alone)" },
   timescale: { type: 'int', min: 1, doc: 'diffusion steps per sampling step (model files)' },
   // Losses.
   mel_loss: { type: 'string', default: 'ssim:0.5|l1:0.5', doc: "mel losses and weights, 'name:w|name:w' (ssim, l1)" },

@@ -27,8 +27,10 @@ export interface AcousticModelOptions {
 }
 
 export interface SynthesisOptions {
-  /** Speaker id (multi-speaker models). */
+  /** Speaker id (use_spk_id models; default 0). */
   speaker?: number;
+  /** External speaker embedding (use_spk_embed models: required, spkEmbedDim values). */
+  speakerEmbedding?: ArrayLike<number>;
   /** Multiplies every predicted duration (rounded half to even), > 0. */
   durationScale?: number;
   /** Pitch shift in semitones applied to the predicted f0. */
@@ -133,12 +135,7 @@ export class AcousticModel {
     if (phoneIds.some((p) => !Number.isInteger(p) || p <= 0 || p >= this.cfg.fs2.vocabSize)) throw new Error(`synthesize: phone ids must be integers in [1, ${this.cfg.fs2.vocabSize - 1}]`);
     const L = phoneIds.length;
     const tokens = ortTensor('int64', phoneIds, [1, L]);
-    const spk: Record<string, ort.Tensor> = {};
-    if (this.cfg.fs2.numSpk > 0) {
-      const id = o.speaker ?? 0;
-      if (!(Number.isInteger(id) && id >= 0 && id <= this.cfg.fs2.numSpk)) throw new Error(`synthesize: speaker ${id} out of range [0, ${this.cfg.fs2.numSpk}]`);
-      spk.spk_id = ortTensor('int64', [id], [1]);
-    }
+    const spk = speakerFeeds(this.cfg, o);
     const { steps, sampler } = samplerPlan(this.options, o.steps);
     let t0 = performance.now();
     const enc = await this.sessions.encoder.run({ txt_tokens: tokens, ...spk });
@@ -186,6 +183,21 @@ export class AcousticModel {
       timings: { ...p.timings, denoiserMs, steps },
     };
   }
+}
+
+/** The speaker inputs of the encoder and adaptor graphs for one utterance. */
+function speakerFeeds(cfg: ProDiffConfig, o: SynthesisOptions): Record<string, ort.Tensor> {
+  const d = cfg.fs2.spkEmbedDim ?? 0;
+  if (d > 0) {
+    const e = o.speakerEmbedding;
+    if (!e || e.length !== d) throw new Error(`synthesize: this model takes an external speaker embedding of ${d} values (got ${e ? e.length : 'none'})`);
+    if (!Array.prototype.every.call(e, Number.isFinite)) throw new Error('synthesize: the speaker embedding holds a non-finite value');
+    return { spk_embed: ortTensor('float32', Float32Array.from(e), [1, d]) };
+  }
+  if (cfg.fs2.numSpk <= 0) return {};
+  const id = o.speaker ?? 0;
+  if (!(Number.isInteger(id) && id >= 0 && id <= cfg.fs2.numSpk)) throw new Error(`synthesize: speaker ${id} out of range [0, ${cfg.fs2.numSpk}]`);
+  return { spk_id: ortTensor('int64', [id], [1]) };
 }
 
 function forcedAlignment(mel2ph: ArrayLike<number | bigint>, L: number): { mel2ph: BigInt64Array; frames: number } {

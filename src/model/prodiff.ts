@@ -10,11 +10,15 @@ import { ScheduleTables, type DiffusionSchedule } from './diffusion.js';
 import { durationPredictor, durationsFromLog, fastspeechEncoder, fs2ConfigFromHparams, speakerEmbedding, varianceAdaptor, type FastSpeech2Config, type ForwardOptions, type VarianceOutputs } from './fastspeech2.js';
 import { durationLosses, energyLoss, melL1, melSsimLoss, pitchLosses, type LossWeights } from './losses.js';
 
+export type DiffusionTarget = 'x0' | 'epsilon' | 'regression';
+
 export interface ProDiffConfig {
   fs2: FastSpeech2Config;
   denoiser: DenoiserConfig;
   /** Mel bins. */
   mels: number;
+  /** What the denoiser network predicts (ProDiff: x0). Default x0. */
+  target?: DiffusionTarget;
 }
 
 /**
@@ -24,7 +28,21 @@ export interface ProDiffConfig {
 export function prodiffConfigFromHparams(hparams: Hparams | Record<string, unknown>, source = 'hparams'): ProDiffConfig {
   const hp = parseHparams(hparams, source);
   const mels = hp.audio_num_mel_bins;
-  return { fs2: fs2ConfigFromHparams(hp), denoiser: denoiserConfigFromHparams(hp, mels), mels };
+  return { fs2: fs2ConfigFromHparams(hp), denoiser: denoiserConfigFromHparams(hp, mels), mels, target: hp.diffusion_target as DiffusionTarget };
+}
+
+/**
+ * The denoiser's x0 prediction at index t: the network's output for an x0 model; for an epsilon
+ * model the output is the noise estimate, turned into x0 with the schedule (`eps` is returned too);
+ * a regression model is given x_t = 0 and index 0 whatever the sampler passes, so every call
+ * returns the same mel.
+ */
+export function predictX0(s: Scope, cfg: ProDiffConfig, tables: ScheduleTables, xT: Tensor, t: Tensor, cond: Tensor): { x0: Tensor; eps?: Tensor } {
+  const target = cfg.target ?? 'x0';
+  if (target === 'regression') return { x0: denoiser(s, cfg.denoiser, op.mul(xT, 0), op.sub(t, t), cond).x0 };
+  const out = denoiser(s, cfg.denoiser, xT, t, cond).x0;
+  if (target === 'x0') return { x0: out };
+  return { x0: tables.x0FromEpsilon(xT, t, out), eps: out };
 }
 
 export interface Fs2Inputs {
@@ -33,7 +51,10 @@ export interface Fs2Inputs {
   f0?: Tensor;
   uv?: Tensor;
   energy?: Tensor;
+  /** Speaker ids [B] (use_spk_id). */
   spk?: Tensor;
+  /** External speaker embeddings [B, spkEmbedDim] (use_spk_embed). */
+  spkEmbed?: Tensor;
 }
 
 export interface Fs2Outputs extends VarianceOutputs {
@@ -47,10 +68,10 @@ export function fs2Forward(root: Scope, cfg: FastSpeech2Config, i: Fs2Inputs, o:
   const fs2 = root.child('fs2');
   const encoderOut = fastspeechEncoder(fs2, cfg, i.tokens, o);
   const nonPad = op.cast(op.not(op.equal(i.tokens, 0)), 'float32');
-  const spk = speakerEmbedding(fs2, cfg, i.spk);
+  const spk = speakerEmbedding(fs2, cfg, { id: i.spk, embed: i.spkEmbed }, 'dur');
   const durInp = op.mul(spk ? op.add(encoderOut, spk) : encoderOut, op.unsqueeze(nonPad, [2]));
   const dur = durationPredictor(fs2, cfg, durInp, nonPad, o);
-  const v = varianceAdaptor(fs2, cfg, { tokens: i.tokens, encoderOut, mel2ph: i.mel2ph, f0: i.f0, uv: i.uv, energy: i.energy, spk: i.spk }, o);
+  const v = varianceAdaptor(fs2, cfg, { tokens: i.tokens, encoderOut, mel2ph: i.mel2ph, f0: i.f0, uv: i.uv, energy: i.energy, spk: i.spk, spkEmbed: i.spkEmbed }, o);
   return { ...v, encoderOut, dur };
 }
 
@@ -66,16 +87,23 @@ const diffusionToMels = (x: Tensor): Tensor => op.transpose(op.squeeze(x, [1]), 
 
 // ---------------------------------------------------------------- inference graphs
 
-/** Graph 1: tokens [B, L] (+ spk_id [B]) -> encoder_out, dur_log [B, L, 1], dur (int64 [B, L]). */
+/** The graph's speaker inputs: spk_id int64 [B] (use_spk_id) or spk_embed float32 [B, D] (use_spk_embed); none for one speaker. */
+export function declareSpeakerInputs(g: Graph, cfg: FastSpeech2Config): { spk?: Tensor; spkEmbed?: Tensor } {
+  const d = cfg.spkEmbedDim ?? 0;
+  if (d > 0) return { spkEmbed: g.input('spk_embed', 'float32', ['B', d]) };
+  return cfg.numSpk > 0 ? { spk: g.input('spk_id', 'int64', ['B']) } : {};
+}
+
+/** Graph 1: tokens [B, L] (+ spk_id [B] or spk_embed [B, D]) -> encoder_out, dur_log [B, L, 1], dur (int64 [B, L]). */
 export function buildEncoderGraph(cfg: ProDiffConfig): Graph {
   const g = new Graph('prodiff_encoder');
   const root = new Scope(g);
   const tokens = g.input('txt_tokens', 'int64', ['B', 'L']);
-  const spk = cfg.fs2.numSpk > 0 ? g.input('spk_id', 'int64', ['B']) : undefined;
+  const who = declareSpeakerInputs(g, cfg.fs2);
   const fs2 = root.child('fs2');
   const enc = fastspeechEncoder(fs2, cfg.fs2, tokens);
   const nonPad = op.cast(op.not(op.equal(tokens, 0)), 'float32');
-  const s = speakerEmbedding(fs2, cfg.fs2, spk);
+  const s = speakerEmbedding(fs2, cfg.fs2, { id: who.spk, embed: who.spkEmbed }, 'dur');
   const durLog = durationPredictor(fs2, cfg.fs2, op.mul(s ? op.add(enc, s) : enc, op.unsqueeze(nonPad, [2])), nonPad);
   g.output('encoder_out', enc);
   g.output('dur_log', op.unsqueeze(durLog, [2]));
@@ -97,10 +125,10 @@ export function buildAdaptorGraph(cfg: ProDiffConfig, o: AdaptorGraphOptions = {
   const encoderOut = g.input('encoder_out', 'float32', ['B', 'L', cfg.fs2.hidden]);
   const tokens = g.input('txt_tokens', 'int64', ['B', 'L']);
   const mel2ph = g.input('mel2ph', 'int64', ['B', 'T']);
-  const spk = cfg.fs2.numSpk > 0 ? g.input('spk_id', 'int64', ['B']) : undefined;
+  const who = declareSpeakerInputs(g, cfg.fs2);
   const tf = o.teacherForced ? { f0: g.input('f0', 'float32', ['B', 'T']), uv: g.input('uv', 'float32', ['B', 'T']), energy: g.input('energy', 'float32', ['B', 'T']) } : {};
   const controls = o.controls ? { pitchShift: g.input('pitch_shift', 'float32', []), energyScale: g.input('energy_scale', 'float32', []) } : {};
-  const v = varianceAdaptor(root.child('fs2'), cfg.fs2, { tokens, encoderOut, mel2ph, spk, ...tf, ...controls });
+  const v = varianceAdaptor(root.child('fs2'), cfg.fs2, { tokens, encoderOut, mel2ph, ...who, ...tf, ...controls });
   g.output('cond', v.cond);
   if (v.pitchPredOut) g.output('pitch_pred', v.pitchPredOut);
   if (v.f0Denorm) g.output('f0_denorm', v.f0Denorm);
@@ -120,9 +148,10 @@ export function buildDenoiseStepGraph(cfg: ProDiffConfig, schedule: DiffusionSch
   const step = g.input('step', 'int64', ['B']);
   const cond = g.input('cond', 'float32', ['B', cfg.denoiser.condChannels, 'T']);
   const noise = g.input('noise', 'float32', ['B', 1, cfg.mels, 'T']);
-  const { x0 } = denoiser(new Scope(g, prefix), cfg.denoiser, xT, step, cond);
+  const tables = new ScheduleTables(g, schedule);
+  const { x0 } = predictX0(new Scope(g, prefix), cfg, tables, xT, step, cond);
   g.output('x0_pred', x0);
-  g.output('x_prev', new ScheduleTables(g, schedule).posteriorSample(x0, xT, step, noise));
+  g.output('x_prev', tables.posteriorSample(x0, xT, step, noise));
   return g;
 }
 
@@ -155,19 +184,23 @@ export interface TeacherTrainOutputs {
   total: Tensor;
 }
 
-/** The teacher's training loss (ProDiff_teacher_Task.run_model): x0 prediction at a given t with given noise. */
+/**
+ * The teacher's training loss (ProDiff_teacher_Task.run_model): x0 prediction at a given t with
+ * given noise, mel losses on it. An epsilon model's mel loss is instead the L1 distance of its noise
+ * estimate to the noise (DiffSpeech's), over non-pad frames, in the `l1` slot (weight 1; no SSIM).
+ */
 export function teacherTrainingLoss(root: Scope, cfg: ProDiffConfig, schedule: DiffusionSchedule, i: TeacherTrainInputs, w: LossWeights, silTable: Tensor, o: ForwardOptions = {}): TeacherTrainOutputs {
   const fs2 = fs2Forward(root, cfg.fs2, i, o);
   const tables = new ScheduleTables(root.graph, schedule);
   const mask = diffusionMask(i.mel2ph);
   const xT = op.mul(tables.qSample(melsToDiffusion(i.mels), i.t, i.noise), mask);
-  const { x0 } = denoiser(root.child('denoise_fn'), cfg.denoiser, xT, i.t, fs2.cond);
+  const { x0, eps } = predictX0(root.child('denoise_fn'), cfg, tables, xT, i.t, fs2.cond);
   const melOut = diffusionToMels(op.mul(x0, mask));
   const dl = durationLosses(fs2.dur, i.mel2ph, i.tokens, silTable, w);
   const pl = pitchLosses(fs2.pitchPred!, i.f0, i.uv, i.mel2ph, w);
   const losses = {
-    ssim: op.mul(melSsimLoss(melOut, i.mels), w.ssim),
-    l1: op.mul(melL1(melOut, i.mels), w.l1),
+    ssim: eps ? op.mul(op.reduceSum(mask), 0) : op.mul(melSsimLoss(melOut, i.mels), w.ssim),
+    l1: eps ? maskedNoiseL1(eps, i.noise, mask, cfg.mels) : op.mul(melL1(melOut, i.mels), w.l1),
     pdur: dl.pdur,
     wdur: dl.wdur,
     sdur: dl.sdur,
@@ -176,6 +209,12 @@ export function teacherTrainingLoss(root: Scope, cfg: ProDiffConfig, schedule: D
     e: energyLoss(fs2.energyPred!, i.energy, w.energy),
   };
   return { fs2, xT, melOut, losses, total: op.sum(Object.values(losses)) };
+}
+
+/** mean |eps - noise| over non-pad frames x mel bins ([B, 1, M, T], mask [B, 1, 1, T]). */
+function maskedNoiseL1(eps: Tensor, noise: Tensor, mask: Tensor, mels: number): Tensor {
+  const err = op.reduceSum(op.mul(op.abs(op.sub(eps, noise)), mask));
+  return op.div(err, op.mul(op.reduceSum(mask), mels));
 }
 
 export interface DistillInputs extends Fs2Inputs {
@@ -208,6 +247,7 @@ export interface DistillOutputs {
  * all B x M x T elements.
  */
 export function distillationLoss(root: Scope, cfg: ProDiffConfig, schedule: DiffusionSchedule, timescale: number, i: DistillInputs, o: ForwardOptions = {}): DistillOutputs {
+  if (cfg.target === 'regression') throw new Error('a regression model has no sampler steps to distil');
   const g = root.graph;
   const fs2 = fs2Forward(root, cfg.fs2, i, o);
   const tables = new ScheduleTables(g, schedule);
@@ -220,12 +260,12 @@ export function distillationLoss(root: Scope, cfg: ProDiffConfig, schedule: Diff
   const full = op.sub(t, timescale);
   const teacher = root.child('teacher').child('denoise_fn');
   const xT = op.mul(tables.qSample(x0gt, t, i.noise), mask);
-  const teacherX0 = op.mul(denoiser(teacher, cfg.denoiser, xT, t, condT).x0, mask);
+  const teacherX0 = op.mul(predictX0(teacher, cfg, tables, xT, t, condT).x0, mask);
   const xTPre = tables.ddimStep(teacherX0, xT, t, half);
-  const teacherX0b = op.mul(denoiser(teacher, cfg.denoiser, xTPre, half, condT).x0, mask);
+  const teacherX0b = op.mul(predictX0(teacher, cfg, tables, xTPre, half, condT).x0, mask);
   const xTPrePre = tables.ddimStep(teacherX0b, xTPre, half, full);
   const target = op.stopGradient(op.mul(tables.distillationTarget(xT, xTPrePre, t, full), mask));
-  const studentX0 = op.mul(denoiser(root.child('denoise_fn'), cfg.denoiser, xT, full, cond).x0, mask);
+  const studentX0 = op.mul(predictX0(root.child('denoise_fn'), cfg, tables, xT, full, cond).x0, mask);
   const loss = op.reduceMean(op.mul(op.abs(op.sub(studentX0, target)), mask));
   // Logging outputs: x at t - timescale - 1 (index -1 means the clean mel) and the student's posterior sample.
   const prevIdx = op.sub(full, 1);

@@ -31,8 +31,10 @@ export interface Vocoder {
 export interface VocoderContext {
   /** The mel analysis the acoustic model was trained on. */
   mel: MelConfig;
-  /** Absolute path of the vocoder's weights file, if the voice has one. */
+  /** Absolute path of the vocoder's weights file, if the voice has one (its URL in a browser). */
   file?: string;
+  /** The weights file's contents, when already in memory (a voice fetched by URL); else `file` is read. */
+  bytes?: Uint8Array;
   /** The voice's `vocoder` section (iterations, config). */
   options?: { iterations?: number; config?: Record<string, unknown> };
   threads?: number;

@@ -73,6 +73,7 @@ export class VoiceCatalog {
     const s = spec.slice(colon + 1);
     const id = v.speakers.indexOf(s) >= 0 ? v.speakers.indexOf(s) : /^\d+$/.test(s) && Number(s) < v.speakers.length ? Number(s) : -1;
     if (id < 0) throw badRequest(`voice ${v.name} has no speaker ${JSON.stringify(s.slice(0, 100))} (speakers: ${v.speakers.join(', ')})`, 'voice', 'voice_not_found');
-    return { voice: v.name, speaker: id };
+    // A single-speaker voice takes no speaker id: naming its one speaker is the voice itself.
+    return v.speakers.length > 1 ? { voice: v.name, speaker: id } : { voice: v.name };
   }
 }

@@ -18,6 +18,14 @@ function parsePackage(): Record<string, string> {
   return JSON.parse(src.slice(start + 2, end + 1)) as Record<string, string>;
 }
 
+/**
+ * Uses `dict` as the dictionary from now on instead of reading the npm module (a browser page
+ * installs the compact one it fetched, see cmudict-compact.ts).
+ */
+export function installCmuDict(dict: Map<string, string[]>): void {
+  cache = dict;
+}
+
 /** word (lower case) -> first pronunciation as ARPAbet phones with stress digits. */
 export function cmuDict(): Map<string, string[]> {
   if (cache) return cache;

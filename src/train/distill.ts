@@ -14,7 +14,7 @@ import { acousticTask, validationItems } from './acoustic-task.js';
 import { CacheDataset, makeBatches } from './data.js';
 import { runTrainingLoop } from './loop.js';
 import { RunDir } from './run.js';
-import { declareTrainInputs } from './teacher.js';
+import { checkCacheSpeakers, declareTrainInputs } from './teacher.js';
 import { saveModel } from '../model/checkpoint.js';
 
 export interface DistillOptions {
@@ -68,6 +68,7 @@ export async function distill(o: DistillOptions): Promise<void> {
   const loaded = loadProDiffWeights(teacherPath);
   const hp = loaded.hp;
   const N = loaded.options.teacherSteps;
+  if (loaded.cfg.target === 'regression') throw new Error(`${teacherPath} is a regression model (diffusion_target 'regression'): it has no sampler steps to distil`);
   const finalSteps = o.steps ?? 2;
   if (!(Number.isInteger(finalSteps) && finalSteps >= 1 && N % finalSteps === 0 && Number.isInteger(Math.log2(N / finalSteps)))) {
     throw new Error(`--steps ${finalSteps}: the teacher has ${N} steps; the target must be N / 2^k`);
@@ -77,6 +78,7 @@ export async function distill(o: DistillOptions): Promise<void> {
   if (!cache) throw new Error('no --data given and the teacher records no cache');
   const data = new CacheDataset(cache);
   const cfg = loaded.cfg;
+  checkCacheSpeakers(cfg, data, teacherPath);
   const schedule = vpsdeSchedule(N);
   const seed = hp.seed;
   const lr = o.lr ?? 2e-4;

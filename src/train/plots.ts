@@ -36,7 +36,7 @@ export function writeLossPlots(run: RunDir, title: string): void {
 /** valid-mel.png: a validation utterance's ground-truth mel above the model's (sampled, predicted durations). */
 export async function writeMelPlot(run: RunDir, cfg: ProDiffConfig, params: ParamStore, options: AcousticModelOptions, item: LoadedUtterance, step: number): Promise<void> {
   const model = await AcousticModel.create(cfg, params, { ...options, threads: 1 });
-  const r = await model.synthesize(Array.from(item.tokens, Number), { seed: 1 });
+  const r = await model.synthesize(Array.from(item.tokens, Number), { seed: 1, speaker: item.entry.speakerId });
   const png = melComparePng([
     { title: `ground truth: ${item.entry.id}`, data: item.mel, frames: item.mel2ph.length, nMels: cfg.mels },
     { title: `step ${step}, ${options.numSteps} steps`, data: r.mel, frames: r.frames, nMels: r.mels },

@@ -4,9 +4,9 @@
 import { Graph, ortTensor, ParamStore, Rng, schedules, Trainer, type ort, type TrainerSpec } from '../engine/index.js';
 import { vpsdeSchedule, type DiffusionSchedule } from '../model/diffusion.js';
 import { saveModel } from '../model/checkpoint.js';
-import { hparamsToJson, requireHparam, withHparams, type Hparams } from '../model/hparams.js';
+import { HparamsError, hparamsToJson, requireHparam, withHparams, type Hparams } from '../model/hparams.js';
 import { lossWeightsFromHparams, silenceIdsFromVocab, silenceTable } from '../model/losses.js';
-import { prodiffConfigFromHparams, teacherTrainingLoss, type ProDiffConfig, type TeacherTrainInputs } from '../model/prodiff.js';
+import { declareSpeakerInputs, prodiffConfigFromHparams, teacherTrainingLoss, type ProDiffConfig, type TeacherTrainInputs } from '../model/prodiff.js';
 import { Scope } from '../nn/index.js';
 import { acousticTask, validationItems } from './acoustic-task.js';
 import { CacheDataset, makeBatches } from './data.js';
@@ -17,11 +17,24 @@ import { RunDir } from './run.js';
 export function hparamsForData(config: Hparams, data: CacheDataset): Hparams {
   const idx = data.index;
   const fromData: Record<string, unknown> = { vocab: idx.vocab, vocab_size: idx.vocab.length, f0_mean: idx.f0.mean, f0_std: idx.f0.std };
-  if (idx.speakers.length > 1) {
+  if (config.use_spk_embed) {
+    throw new HparamsError(config.source, 'use_spk_embed', 'needs a per-utterance external speaker embedding, which prodiff preprocess does not compute; train with speaker ids (use_spk_id, set automatically for a corpus of several speakers)');
+  }
+  // Like the official binarizer: ids are the sorted speaker names' positions, num_spk may leave room for more.
+  if (idx.speakers.length > 1 || config.use_spk_id) {
     fromData.use_spk_id = true;
-    fromData.num_spk = idx.speakers.length;
+    fromData.num_spk = config.use_spk_id ? Math.max(config.num_spk, idx.speakers.length) : idx.speakers.length;
+    fromData.speakers = idx.speakers;
   }
   return withHparams(config, fromData, `${config.source} + ${data.dir}`);
+}
+
+/** A cache whose speakers the model cannot tell apart (more speakers than its table) is an error naming both. */
+export function checkCacheSpeakers(cfg: ProDiffConfig, data: CacheDataset, model: string): void {
+  const n = data.index.speakers.length;
+  if (n > 1 && cfg.fs2.numSpk < n) {
+    throw new Error(`${data.dir} has ${n} speakers (${data.index.speakers.join(', ')}) but ${model} ${cfg.fs2.numSpk > 0 ? `has ${cfg.fs2.numSpk}` : 'is single-speaker'}`);
+  }
 }
 
 /** The graph inputs of teacher training and distillation (names match batchFeeds and diffusionFeeds). */
@@ -36,7 +49,7 @@ export function declareTrainInputs(g: Graph, cfg: ProDiffConfig): TeacherTrainIn
     mels: g.input('mels', 'float32', ['B', 'T', M]),
     t: g.input('t', 'int64', ['B']),
     noise: g.input('noise', 'float32', ['B', 1, M, 'T']),
-    ...(cfg.fs2.numSpk > 0 ? { spk: g.input('spk_id', 'int64', ['B']) } : {}),
+    ...declareSpeakerInputs(g, cfg.fs2),
   };
 }
 

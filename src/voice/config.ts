@@ -41,6 +41,13 @@ export interface VoiceInference {
   energy_scale?: number;
   /** Silence inserted between sentences, seconds (piper1-gpl's sentence silence). */
   sentence_silence?: number;
+  /**
+   * Calibrated loudness, dB: the gain that brings this voice's speech to the output target (speech
+   * RMS -20 dBFS, peaks <= -1 dBFS; `prodiff loudness VOICE --write` measures it). Default 0.
+   */
+  output_gain_db?: number;
+  /** Remove the DC offset of the output (default true). */
+  dc_block?: boolean;
 }
 
 export interface VoiceVocoder {
@@ -205,6 +212,11 @@ export function parseVoiceConfig(text: string, source = 'voice.json'): VoiceConf
   };
   if (inf.pitch_shift !== undefined) inference.pitch_shift = r.num(inf, 'pitch_shift', 'inference.pitch_shift');
   if (inf.energy_scale !== undefined) inference.energy_scale = r.num(inf, 'energy_scale', 'inference.energy_scale', (v) => v >= 0, 'a number >= 0');
+  if (inf.output_gain_db !== undefined) inference.output_gain_db = r.num(inf, 'output_gain_db', 'inference.output_gain_db', (v) => v >= -60 && v <= 60, 'dB in [-60, 60]');
+  if (inf.dc_block !== undefined) {
+    if (typeof inf.dc_block !== 'boolean') r.fail('inference.dc_block', `must be true or false (got ${JSON.stringify(inf.dc_block)})`);
+    inference.dc_block = inf.dc_block;
+  }
   if (inf.sentence_silence !== undefined) inference.sentence_silence = r.num(inf, 'sentence_silence', 'inference.sentence_silence', (v) => v >= 0 && v <= 10, 'seconds in [0, 10]');
 
   const model = r.str(raw, 'model', 'model');
@@ -270,4 +282,31 @@ export function serializeVoiceConfig(cfg: VoiceConfig): string {
   const o: Record<string, unknown> = {};
   for (const k of order) if (cfg[k] !== undefined) o[k] = cfg[k];
   return `${JSON.stringify(o, null, 2).replace(/\[\s+(\d+)\s+\]/g, '[$1]')}\n`;
+}
+
+/**
+ * Speaker names by id (position = id) of a multi-speaker voice; ids speaker_id_map does not name
+ * get their number as the name. Empty for a single-speaker voice.
+ */
+export function speakerNames(cfg: Pick<VoiceConfig, 'num_speakers' | 'speaker_id_map'>): string[] {
+  if (cfg.num_speakers <= 1) return [];
+  const names = Array.from({ length: cfg.num_speakers }, (_, i) => String(i));
+  for (const [name, id] of Object.entries(cfg.speaker_id_map)) names[id] = name;
+  return names;
+}
+
+/**
+ * A speaker name or id of the voice -> its id. Calls `fail` with a one-line message that lists the
+ * speakers for an unknown name or an out-of-range id, and for any speaker of a single-speaker voice.
+ */
+export function resolveSpeaker(cfg: Pick<VoiceConfig, 'name' | 'num_speakers' | 'speaker_id_map'>, s: number | string, fail: (message: string) => never): number {
+  const names = speakerNames(cfg);
+  if (names.length === 0) return fail(`voice ${cfg.name} has a single speaker; a speaker (${JSON.stringify(s)}) can only be chosen on a multi-speaker voice`);
+  const list = `speakers: ${names.map((n, i) => `${i} ${n}`).join(', ')}`;
+  if (typeof s === 'string') {
+    if (!Object.hasOwn(cfg.speaker_id_map, s)) return fail(`unknown speaker '${s}' (${list})`);
+    return cfg.speaker_id_map[s]!;
+  }
+  if (!(Number.isInteger(s) && s >= 0 && s < names.length)) return fail(`speaker ${String(s)} out of range [0, ${names.length - 1}] (${list})`);
+  return s;
 }

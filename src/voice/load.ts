@@ -1,36 +1,15 @@
-// Loading a voice directory: voice.json, the model weights, the vocoder file; every mismatch
-// between them (vocabulary, sizes, speakers, schedule, mel configuration) is a VoiceError that
-// names the file and the problem.
+// Loading a voice directory: voice.json, the model weights, the vocoder file (read here, checked
+// and assembled by assemble.ts).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ParamStore } from '../engine/params.js';
-import { readSafetensors, type SafetensorsFile } from '../engine/safetensors.js';
-import type { MelConfig } from '../audio/mel.js';
-import { foldTiedParameters } from '../model/fastspeech2.js';
-import { prodiffConfigFromHparams, type ProDiffConfig } from '../model/prodiff.js';
-import type { AcousticModelOptions } from '../model/inference.js';
-import { BOS, EOS, PAD, PhoneVocab, UNK } from '../text/phones.js';
-import { parseVoiceConfig, symbolsById, VoiceError, type VoiceConfig } from './config.js';
+import { assembleVoice, type LoadedVoice } from './assemble.js';
+import { parseVoiceConfig, VoiceError, type VoiceConfig } from './config.js';
 import { resolveVoice, type ResolveOptions, type ResolvedVoice, type VoiceSpec } from './store.js';
 
 /** voice.json larger than this is not a voice file. */
 const MAX_VOICE_JSON_BYTES = 16 << 20;
 
-export interface LoadedVoice {
-  /** Absolute directory of the voice. */
-  dir: string;
-  name: string;
-  source: ResolvedVoice['source'];
-  config: VoiceConfig;
-  /** Token vocabulary of the model (ids of phoneme_id_map). */
-  vocab: PhoneVocab;
-  /** Model configuration and weights, ready for AcousticModel.create. */
-  model: { cfg: ProDiffConfig; params: ParamStore; options: AcousticModelOptions; file: string };
-  /** The mel configuration the model was trained on (the vocoder's input). */
-  mel: MelConfig;
-  /** Bytes of the voice's files (voice.json, model, vocoder). */
-  sizeBytes: number;
-}
+export { assembleVoice, vocabOf, type LoadedVoice, type VoiceLocation } from './assemble.js';
 
 /** Reads and validates voice.json of a voice directory (no weights). */
 export function readVoiceConfig(dir: string): VoiceConfig {
@@ -52,31 +31,6 @@ export function readVoiceConfig(dir: string): VoiceConfig {
   return parseVoiceConfig(text, file);
 }
 
-/** The mel analysis of a voice (the vocoder's input). */
-function melConfigOf(cfg: VoiceConfig): MelConfig {
-  const a = cfg.audio;
-  return { sampleRate: a.sample_rate, nFft: a.n_fft, hop: a.hop_length, winLength: a.win_length, padMode: 'constant', nMels: a.num_mels, fmin: a.fmin, fmax: a.fmax, eps: 1e-6 };
-}
-
-function scalar(st: SafetensorsFile, name: string): number | undefined {
-  const t = st.tensors.get(name);
-  if (!t || t.data.length !== 1) return undefined;
-  return Number(t.data[0]);
-}
-
-/** The vocabulary of phoneme_id_map: ids 0..2 must be <pad>, <EOS>, <UNK> (ProDiff's reserved ids). */
-export function vocabOf(cfg: VoiceConfig, source: string): PhoneVocab {
-  const symbols = symbolsById(cfg);
-  const reserved = [PAD, EOS, UNK];
-  reserved.forEach((t, i) => {
-    if (symbols[i] !== t) throw new VoiceError(source, `phoneme_id_map: id ${i} must be '${t}' (ProDiff's reserved ids), not '${symbols[i]}'`);
-  });
-  for (const need of [BOS, EOS]) if (!(need in cfg.phoneme_id_map)) throw new VoiceError(source, `phoneme_id_map has no '${need}'`);
-  const vocab = PhoneVocab.fromPhoneSet(symbols.slice(3));
-  if (vocab.tokens.some((t, i) => t !== symbols[i])) throw new VoiceError(source, 'phoneme_id_map: ids are not contiguous');
-  return vocab;
-}
-
 /** Loads a voice (name, {name}, {dir}; default voice when undefined) with all its checks. */
 export function loadVoice(spec?: VoiceSpec, o: ResolveOptions = {}): LoadedVoice {
   const where = resolveVoice(spec, o);
@@ -86,66 +40,19 @@ export function loadVoice(spec?: VoiceSpec, o: ResolveOptions = {}): LoadedVoice
 export function loadVoiceDir(dir: string, where: Omit<ResolvedVoice, 'dir'> = { name: dir, source: 'path' }): LoadedVoice {
   const config = readVoiceConfig(dir);
   const jsonFile = join(dir, 'voice.json');
-  const vocab = vocabOf(config, jsonFile);
-  if (Array.isArray(config.hparams.vocab)) {
-    const hv = config.hparams.vocab as unknown[];
-    if (hv.length !== vocab.size || hv.some((t, i) => t !== vocab.tokens[i])) throw new VoiceError(jsonFile, 'hparams.vocab and phoneme_id_map disagree');
-  }
-  for (const [k, v] of Object.entries(config.stress_policy)) {
-    if (k === v) continue;
-    // Every mapped-to phone must exist: spot-check with AH.
-    if (!vocab.has(`AH${v}`)) throw new VoiceError(jsonFile, `stress_policy maps stress ${k} to ${v}, but 'AH${v}' is not in phoneme_id_map`);
-  }
-
   const modelFile = join(dir, config.model);
   if (!existsSync(modelFile)) throw new VoiceError(dir, `model file '${config.model}' named by voice.json is missing`);
-  let st: SafetensorsFile;
+  let model: Uint8Array;
   try {
-    st = readSafetensors(modelFile);
+    model = readFileSync(modelFile);
   } catch (e) {
-    throw new VoiceError(modelFile, `corrupt model file: ${(e as Error).message}`);
+    throw new VoiceError(modelFile, `corrupt model file: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  let cfg: ProDiffConfig;
-  try {
-    cfg = prodiffConfigFromHparams({ ...config.hparams, f0_mean: config.f0.mean, f0_std: config.f0.std, vocab_size: config.num_symbols });
-  } catch (e) {
-    throw new VoiceError(jsonFile, `hparams: ${(e as Error).message}`);
-  }
-  if (cfg.mels !== config.audio.num_mels) throw new VoiceError(jsonFile, `the model makes ${cfg.mels} mel bins but audio.num_mels is ${config.audio.num_mels}`);
-  const emb = st.tensors.get('fs2.encoder_embed_tokens.weight') ?? st.tensors.get('fs2.encoder.embed_tokens.weight');
-  if (!emb) throw new VoiceError(modelFile, "not ProDiff weights: no 'fs2.encoder_embed_tokens.weight'");
-  if (emb.shape[0] !== config.num_symbols) throw new VoiceError(modelFile, `the token embedding has ${emb.shape[0]} rows but voice.json has num_symbols ${config.num_symbols}`);
-  const spk = st.tensors.get('fs2.spk_embed_proj.weight');
-  const modelSpeakers = cfg.fs2.numSpk > 0 ? cfg.fs2.numSpk : 1;
-  if (config.num_speakers !== modelSpeakers) throw new VoiceError(jsonFile, `num_speakers ${config.num_speakers} but the model has ${modelSpeakers}`);
-  if (cfg.fs2.numSpk > 0 && spk && spk.shape[0]! < cfg.fs2.numSpk) throw new VoiceError(modelFile, `the speaker embedding has ${spk.shape[0]} rows for ${cfg.fs2.numSpk} speakers`);
-  const betas = st.tensors.get('betas');
-  if (betas && betas.shape[0] !== config.schedule.teacher_steps + 1) throw new VoiceError(modelFile, `the stored schedule has ${betas.shape[0]! - 1} steps but voice.json says teacher_steps ${config.schedule.teacher_steps}`);
-  for (const k of ['timesteps', 'timescale'] as const) {
-    const v = scalar(st, k);
-    if (v !== undefined && v !== config.schedule[k]) throw new VoiceError(modelFile, `the stored ${k} is ${v} but voice.json says ${config.schedule[k]}`);
-  }
-  const params = new ParamStore();
-  for (const [name, t] of st.tensors) {
-    if (!(t.data instanceof Float32Array)) continue;
-    if (t.data.some((x) => !Number.isFinite(x))) throw new VoiceError(modelFile, `tensor '${name}' holds NaN or infinite values`);
-    params.set(name, t.shape, t.data);
-  }
-  try {
-    foldTiedParameters(params, modelFile);
-  } catch (e) {
-    throw new VoiceError(modelFile, (e as Error).message);
-  }
-
-  let sizeBytes = statSync(jsonFile).size + statSync(modelFile).size;
+  let sizeBytes = statSync(jsonFile).size + model.length;
   if (config.vocoder.file) {
     const vf = join(dir, config.vocoder.file);
     if (!existsSync(vf)) throw new VoiceError(dir, `vocoder file '${config.vocoder.file}' named by voice.json is missing`);
     sizeBytes += statSync(vf).size;
   }
-  return {
-    dir, name: where.name, source: where.source, config, vocab,
-    model: { cfg, params, file: modelFile, options: { teacherSteps: config.schedule.teacher_steps, numSteps: config.schedule.timesteps, timescale: config.schedule.timescale } },
-    mel: melConfigOf(config), sizeBytes,
-  };
+  return assembleVoice(config, model, { dir, name: where.name, source: where.source, jsonFile, modelFile, sizeBytes });
 }

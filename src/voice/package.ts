@@ -129,15 +129,18 @@ export function voiceConfigFor(st: SafetensorsFile, source: string, o: PackageVo
   const timesteps = scalar(st, 'timesteps') ?? (raw.timesteps !== undefined ? hp.timesteps : teacherSteps);
   const timescale = scalar(st, 'timescale') ?? hp.timescale ?? 1;
   if (hp.f0_mean === undefined || hp.f0_std === undefined) throw new VoiceError(source, 'hparams lack f0_mean/f0_std');
+  if (hp.use_spk_embed) throw new VoiceError(source, 'use_spk_embed models take an external speaker embedding per call; voice packages carry speaker ids only (use_spk_id)');
   const numSpk = hp.use_spk_id ? hp.num_spk : 0;
-  const speakerNames = o.speakers ?? run.cache?.speakers ?? [];
+  const speakerNames = o.speakers ?? hp.speakers ?? run.cache?.speakers ?? [];
+  if (numSpk > 0 && speakerNames.length > numSpk) throw new VoiceError(source, `${speakerNames.length} speaker names (${speakerNames.join(', ')}) for a model of ${numSpk} speakers`);
+  if (new Set(speakerNames).size !== speakerNames.length) throw new VoiceError(source, `speaker names must be unique (${speakerNames.join(', ')})`);
   const speakerIdMap: Record<string, number> = {};
   if (numSpk > 0) for (let i = 0; i < numSpk; i++) speakerIdMap[speakerNames[i] ?? `speaker${i}`] = i;
 
   // Keep the hparams that describe the model; drop training-only keys and the large vocab.
   const keep = ['hidden_size', 'enc_layers', 'num_heads', 'enc_ffn_kernel_size', 'dur_predictor_layers', 'dur_predictor_kernel', 'predictor_layers',
     'predictor_kernel', 'predictor_hidden', 'residual_channels', 'residual_layers', 'dilation_cycle_length', 'audio_num_mel_bins', 'use_pitch_embed',
-    'use_energy_embed', 'use_spk_id', 'num_spk', 'pitch_type', 'pitch_norm', 'ffn_padding', 'ffn_act', 'use_uv', 'vocab_size'];
+    'use_energy_embed', 'use_spk_id', 'num_spk', 'use_split_spk_id', 'pitch_type', 'pitch_norm', 'ffn_padding', 'ffn_act', 'use_uv', 'vocab_size'];
   const hparams: Record<string, unknown> = {};
   for (const k of keep) if (raw[k] !== undefined) hparams[k] = raw[k];
   hparams.vocab_size = rows;

@@ -1,5 +1,7 @@
 // Every voice shipped under voices/ loads and speaks a short sentence: audio as long as its mel
 // frames, finite, at a speaking level (neither silent nor clipped).
+import { LevelMeter } from '../../src/audio/levels.js';
+import { LOUDNESS_TARGET } from '../../src/api/loudness.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -35,6 +37,15 @@ for (const name of voices) {
     const rmsDb = 10 * Math.log10(energy / r.audio.length);
     assert.ok(peak <= 1, `peak ${peak} clips`);
     assert.ok(rmsDb > -40 && rmsDb < -6, `RMS level ${rmsDb.toFixed(1)} dBFS`);
+    // Output hygiene: no DC offset; a calibrated voice near the loudness target (one sentence: +-3 dB), peaks under -1 dBFS.
+    const m = new LevelMeter();
+    m.add(r.audio);
+    const lv = m.stats();
+    assert.ok(Math.abs(lv.dc) <= 5e-4, `DC ${lv.dc}`);
+    if (tts.voice.config.inference.output_gain_db !== undefined) {
+      assert.ok(Math.abs(lv.speechRmsDb - LOUDNESS_TARGET.speechRmsDb) <= 3, `speech RMS ${lv.speechRmsDb.toFixed(1)} dBFS`);
+      assert.ok(lv.peakDb <= LOUDNESS_TARGET.peakDb, `peak ${lv.peakDb.toFixed(1)} dBFS`);
+    }
     assert.ok(r.words.map((w) => w.word.toLowerCase()).join(' ').includes('quick brown fox'), JSON.stringify(r.words.map((w) => w.word)));
   });
 }

@@ -144,7 +144,10 @@ test('multi-speaker voices: speaker by id or name; abort between sentences', asy
   const other = await two.synthesize('Hello there.', { speaker: 0 });
   assert.deepEqual(byName.audio, byId.audio);
   assert.notDeepEqual(byName.mel, other.mel);
-  await assert.rejects(two.synthesize('Hi.', { speaker: 2 }), /out of range \[0, 1\]/);
+  await assert.rejects(two.synthesize('Hi.', { speaker: 2 }), (e: Error) => e instanceof TTSInputError && e.message === 'speaker 2 out of range [0, 1] (speakers: 0 ann, 1 bob)');
+  await assert.rejects(two.synthesize('Hi.', { speaker: -1 }), /speaker -1 out of range \[0, 1\] \(speakers: 0 ann, 1 bob\)/);
+  await assert.rejects(two.synthesize('Hi.', { speaker: 0.5 }), /speaker 0.5 out of range/);
+  await assert.rejects(two.synthesize('Hi.', { speaker: 'carol' }), (e: Error) => e instanceof TTSInputError && e.message === "unknown speaker 'carol' (speakers: 0 ann, 1 bob)");
   const ac = new AbortController();
   const seen: number[] = [];
   await assert.rejects(async () => {
@@ -181,7 +184,8 @@ test('bad input through the API: clear TTSInputErrors', async () => {
   await bad('Hi.', { pitch: Number.NaN }, /pitch/);
   await bad('Hi.', { steps: 3 }, /steps must be one of 1, 2, 4/);
   await bad('Hi.', { seed: -1 }, /seed/);
-  await bad('Hi.', { speaker: 'bob' }, /unknown speaker/);
+  await bad('Hi.', { speaker: 'bob' }, /has a single speaker; a speaker \("bob"\) can only be chosen on a multi-speaker voice/);
+  await bad('Hi.', { speaker: 0 }, /has a single speaker/);
   await assert.rejects(tts.synthesize('Hi.', { vocoder: 'no-such-vocoder' }), /vocoder 'no-such-vocoder' is not available/);
   // hifigan is registered but needs the voice to carry converted weights.
   await assert.rejects(tts.synthesize('Hi.', { vocoder: 'hifigan' }), /hifigan' needs a weights file/);

@@ -1,6 +1,7 @@
 // Exact chunked streaming with a neural vocoder (random-weight Vocos, random 2-step student):
 // chunk layout and fields, synthesize() = the streamed chunks = per-sentence whole synthesis, chunk
 // options, the CLI's streamed output and timestamps.
+import { OutputStage, outputGain } from '../../src/api/output.js';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -80,7 +81,7 @@ test('stream with a context vocoder: sentences in chunks, fields consistent, syn
 });
 
 test('chunked = per-sentence whole synthesis (the acoustic model and vocoder on whole sentences)', async () => {
-  // The pre-chunking pipeline, step by step: each sentence's whole mel, vocoded whole.
+  // The pre-chunking pipeline, step by step: each sentence's whole mel, vocoded whole, through the output stage (DC blocker, level).
   const v = loadVoice({ dir: voiceDir });
   const acoustic = await AcousticModel.create(v.model.cfg, v.model.params, { ...v.model.options, threads: 1 });
   const vocoder = await VocosVocoder.load({ mel: v.mel, file: join(voiceDir, v.config.vocoder.file!), threads: 1 });
@@ -89,7 +90,7 @@ test('chunked = per-sentence whole synthesis (the acoustic model and vocoder on 
   for (let i = 0; i < sentences.length; i++) {
     const r = await acoustic.synthesize(sentences[i]!.ids, { seed: 3 + i, durationScale: 1, pitchShift: 0, energyScale: 1 });
     refMel.push(r.mel);
-    ref.push(await vocoder.synthesize(r.mel, r.frames));
+    ref.push(new OutputStage(outputGain(v.config.inference.output_gain_db ?? 0, 1)).process(await vocoder.synthesize(r.mel, r.frames)));
   }
   const cat = (xs: Float32Array[]) => {
     const out = new Float32Array(xs.reduce((a, x) => a + x.length, 0));

@@ -169,7 +169,7 @@ const CASES: Case[] = [
   { name: 'text: speed out of range', call: () => tts.synthesize('Hi.', { speed: 0 }), error: /speed must be a number in \[0\.1, 10\]/, cls: TTSInputError },
   { name: 'text: NaN pitch', call: () => tts.synthesize('Hi.', { pitch: NaN }), error: /pitch must be a number/, cls: TTSInputError },
   { name: 'text: negative seed', call: () => tts.synthesize('Hi.', { seed: -1 }), error: /seed must be an integer/, cls: TTSInputError },
-  { name: 'text: unknown speaker', call: () => tts.synthesize('Hi.', { speaker: 'nobody' }), error: /unknown speaker 'nobody'/, cls: TTSInputError },
+  { name: 'text: a speaker on a single-speaker voice', call: () => tts.synthesize('Hi.', { speaker: 'nobody' }), error: /has a single speaker; a speaker \("nobody"\) can only be chosen on a multi-speaker voice/, cls: TTSInputError },
   // text, through the CLI
   { name: 'say: empty text', cli: (d) => ['say', '', '-o', join(d, 'out.wav'), '-q'], error: /^prodiff say: .*no text given/ },
   { name: 'say: nothing speakable', cli: (d) => ['say', '... !!!', '-o', join(d, 'out.wav'), '-q'], error: /^prodiff say: .*nothing to say/ },
@@ -260,6 +260,8 @@ const CASES: Case[] = [
   { name: 'train: config with a bad key (CLI)', setup: (d) => { put(d, 'c.json', JSON.stringify({ hidden_size: -4 })); }, cli: (d) => ['train', '--config', join(d, 'c.json'), '--data', d, '--out', join(d, 'run')], error: /c\.json: hparams 'hidden_size' must be >= 1/ },
   { name: 'make-voice: config with a string where a number goes (CLI)', setup: (d) => { put(d, 'c.json', JSON.stringify({ ...TINY_HPARAMS, timesteps: '4' })); }, cli: (d) => ['make-voice', '--random', join(d, 'c.json'), '--out', join(d, 'v')], error: /c\.json: hparams 'timesteps' must be an integer/ },
   // command-line flags
+  { name: 'flag: --speaker on a single-speaker voice', cli: (d) => say(d, '--speaker', 'slt'), error: /^prodiff say: voice .* has a single speaker; a speaker \("slt"\) can only be chosen on a multi-speaker voice/ },
+  { name: 'flag: --speaker id on a single-speaker voice', cli: (d) => say(d, '--speaker', '1'), error: /^prodiff say: voice .* has a single speaker/ },
   { name: 'flag: --speed not a number', cli: (d) => say(d, '--speed', 'fast'), exit: 2, error: /^prodiff say: --speed/ },
   { name: 'flag: --seed negative', cli: (d) => say(d, '--seed', '-3'), exit: 2, error: /^prodiff say: --seed/ },
   { name: 'flag: --threads 0', cli: (d) => say(d, '--threads', '0'), exit: 2, error: /^prodiff say: --threads must be a positive integer/ },

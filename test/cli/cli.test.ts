@@ -12,7 +12,7 @@ import { TINY_HPARAMS } from '../../src/voice/index.js';
 import { repoRoot } from '../golden.js';
 
 const CLI = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
-const COMMANDS = ['parity', 'convert', 'export', 'train-vocoder', 'features', 'corpus', 'preprocess', 'train', 'distill', 'eval-vocoder', 'eval', 'make-voice', 'say', 'voices', 'phonemize'];
+const COMMANDS = ['parity', 'convert', 'export', 'train-vocoder', 'features', 'corpus', 'preprocess', 'train', 'distill', 'eval-vocoder', 'eval', 'make-voice', 'say', 'loudness', 'voices', 'phonemize'];
 const STACK = /^\s+at .+:\d+:\d+\)?$/m;
 let tmp: string;
 let voices: string;

@@ -12,6 +12,7 @@ import { evaluate, formatTable, type EvalReport } from '../../src/eval/evaluate.
 import { pocketsphinxMissing } from '../../src/eval/asr.js';
 import { commands } from '../../src/cli/commands.js';
 import { CORPUS_TINY, TINY_TEACHER } from '../tiny.js';
+import { withHparams } from '../../src/model/hparams.js';
 
 
 test('prodiff eval on a tiny teacher and its 2-step student: rows, table, JSON, finite metrics', async (t) => {
@@ -26,7 +27,7 @@ test('prodiff eval on a tiny teacher and its 2-step student: rows, table, JSON, 
     await distill({ teacher, out: student, steps: 2, stageSteps: 2, resume: false, log: quiet });
 
     const asrMissing = pocketsphinxMissing();
-    const report: EvalReport = await evaluate({ runs: [teacher, student], cache, split: 'test', asr: true, griffinLimIterations: 4, threads: 1 });
+    const report: EvalReport = await evaluate({ runs: [teacher, student], cache, split: 'test', asr: true, griffinLimIterations: 4, threads: 1, seeds: 2, ndbBins: 4, plot: join(dir, 'mels.png') });
     const labels = report.rows.map((r) => r.label);
     const expected = [
       ...(asrMissing ? [] : ['corpus recording (ASR ceiling)']),
@@ -49,6 +50,18 @@ test('prodiff eval on a tiny teacher and its 2-step student: rows, table, JSON, 
         assert.ok(r.melL1! > 0, `${r.label} mel L1`);
       }
     }
+    // The mel plot: a PNG with the ground truth and every generated row.
+    const png = readFileSync(join(dir, 'mels.png'));
+    assert.equal(png.subarray(1, 4).toString(), 'PNG');
+    assert.ok(png.readUInt32BE(20) > 200 * (report.rows.filter((r) => r.kind !== 'recording').length), `plot height ${png.readUInt32BE(20)}`);
+    // Diversity: diffusion rows spread across seeds; NDB/JSD in range; none for the ground truth.
+    assert.equal(gt.seedSpread, null);
+    assert.equal(gt.ndb, null);
+    for (const r of report.rows.filter((x) => x.kind !== 'recording' && x.kind !== 'ground-truth-mel')) {
+      assert.ok(r.seedSpread! > 0, `${r.label} seed spread ${r.seedSpread}`);
+      assert.ok(r.ndb! >= 0 && r.ndb! <= 1, `${r.label} NDB ${r.ndb}`);
+      assert.ok(r.jsd! >= 0 && r.jsd! <= 1, `${r.label} JSD ${r.jsd}`);
+    }
     // The naive rows run the teacher's weights with the student's step count.
     const naive = report.rows.filter((r) => r.kind === 'teacher-naive');
     assert.deepEqual(naive.map((r) => [r.steps, r.timescale, r.sampler]), [[2, 2, 'ddpm'], [2, 2, 'ddim']]);
@@ -56,7 +69,7 @@ test('prodiff eval on a tiny teacher and its 2-step student: rows, table, JSON, 
 
     const table = formatTable(report);
     const lines = table.trim().split('\n');
-    assert.match(lines[2]!, /^\| system \| steps \| mel L1 \| SSIM \| MCD \(dB\) \| logF0 RMSE \(cents\) \| V\/UV error \| FFE \| acoustic RTF \| ASR WER \|$/);
+    assert.match(lines[2]!, /^\| system \| steps \| mel L1 \| SSIM \| MCD \(dB\) \| logF0 RMSE \(cents\) \| V\/UV error \| FFE \| acoustic RTF \| ASR WER \| seed spread \| NDB\/K \| JSD \|$/);
     assert.equal(lines.length, 4 + report.rows.length);
     assert.match(table, /\| ground-truth mel \+ Griffin-Lim \| – \| 0\.0000 \| 1\.0000 \| 0\.00 \|/);
 
@@ -85,6 +98,29 @@ test('prodiff eval on a tiny teacher and its 2-step student: rows, table, JSON, 
       assert.equal(report.rows[0]!.kind, 'recording');
       for (const r of report.rows) assert.ok(Number.isFinite(r.wer) && r.wer! >= 0, `${r.label} wer ${r.wer}`);
     });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('prodiff eval: an epsilon teacher and a regression model get rows of their own; the regression mel does not depend on the seed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'prodiff-eval-targets-'));
+  try {
+    const cache = join(dir, 'cache');
+    await preprocess(CORPUS_TINY, cache, { workers: 1 });
+    const quiet = () => {};
+    const eps = join(dir, 'eps'), reg = join(dir, 'reg');
+    await trainTeacher({ config: withHparams(TINY_TEACHER, { diffusion_target: 'epsilon', timesteps: 8 }), cache, out: eps, resume: false, maxSteps: 3, log: quiet });
+    await trainTeacher({ config: withHparams(TINY_TEACHER, { diffusion_target: 'regression', timesteps: 1 }), cache, out: reg, resume: false, maxSteps: 3, log: quiet });
+    const report = await evaluate({ runs: [eps, reg], cache, split: 'test', griffinLimIterations: 2, threads: 1, seeds: 2, ndbBins: 2, naive: ['ddim'], naiveSteps: [4, 1] });
+    assert.deepEqual(report.rows.map((r) => [r.label, r.steps]), [
+      ['ground-truth mel + Griffin-Lim', null], ['epsilon teacher 8 steps', 8], ['epsilon teacher naive 4 steps (DDIM)', 4], ['epsilon teacher naive 1 steps (DDIM)', 1],
+      ['regression (same network, no diffusion)', 1],
+    ]);
+    const regression = report.rows.find((r) => r.kind === 'regression')!;
+    assert.equal(regression.seedSpread, 0);
+    for (const r of report.rows.filter((x) => x.kind === 'teacher' || x.kind === 'teacher-naive')) assert.ok(r.seedSpread! > 0, r.label);
+    await assert.rejects(distill({ teacher: reg, out: join(dir, 'reg-student'), steps: 1, stageSteps: 1, resume: false, log: quiet }), /regression model/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

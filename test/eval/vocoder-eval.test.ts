@@ -49,7 +49,19 @@ test('eval-vocoder: recording, ground-truth and acoustic mels through Griffin-Li
     assert.ok(gtGl.melL1! < 0.3 && gtGl.melL1! < gtVoc.melL1!, `Griffin-Lim mel L1 ${gtGl.melL1} vs the vocoder's ${gtVoc.melL1}`);
     assert.equal(readdirSync(wavs).length, 4 * r.utterances.length);
 
-    const table = formatVocoderTable(r).trim().split('\n');
+    const parts = formatVocoderTable(r).trim().split('\n\n');
+    const hygieneTable = parts.at(-1);
+    const table = parts.slice(0, -1).join('\n\n').split('\n');
+    // Output hygiene of every vocoder row and of the recordings.
+    assert.deepEqual(r.hygiene.map((h) => h.label), ['recording', ...r.rows.filter((x) => x.input !== 'recording').map((x) => x.label)]);
+    for (const h of r.hygiene) {
+      assert.equal(h.harmonics, 81);
+      assert.ok(h.tones >= 0 && h.tones <= 81 && Number.isFinite(h.dc) && Number.isFinite(h.peakDb) && h.speechRmsDb < h.peakDb, JSON.stringify(h));
+    }
+    const hy = hygieneTable!.split('\n');
+    assert.equal(hy[0], '| audio | DC | peak (dBFS) | speech RMS (dBFS) | frame-rate tones |');
+    assert.equal(hy.length, 2 + r.hygiene.length);
+    assert.match(hy[2]!, /^\| recording \| [+-]\d\.\de[+-]\d+ \| -\d+\.\d \| -\d+\.\d \| \d+ of 81 \|$/);
     assert.equal(table[2], '| input | vocoder | mel L1 (log10) | MCD (dB) | vocoder RTF | ASR WER |');
     assert.equal(table.length, 4 + r.rows.length);
     assert.match(table.at(-1)!, /^\| acoustic mel \| vocos voc step 1 \| \d+\.\d{4} \| \d+\.\d{2} \| \d+\.\d{4} \| (\d+\.\d%|–) \|$/);

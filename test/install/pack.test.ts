@@ -118,6 +118,7 @@ test('the packed tarball installs offline with the README line and speaks in a f
   const paths = packed.files.map((f) => f.path);
   assert.ok(paths.includes('voices/en_US-slt-prodiff-small/model.safetensors'), 'the bundled voice is packed');
   assert.ok(paths.includes('dist/src/cli/main.js') && paths.includes('dist/src/index.d.ts'), 'dist/src (JS and types) is packed');
+  assert.ok(paths.includes('dist/web/prodiff.js') && paths.includes('dist/web/ort-wasm-simd-threaded.wasm') && paths.includes('dist/web/cmudict.pdc1.gz'), 'the browser bundle (prodiff/web) and its runtime files are packed');
   assert.deepEqual(paths.filter((p) => p.endsWith('.map') || p.startsWith('dist/test/') || p.endsWith('.png')), [], 'no maps, tests or figures in the package');
   const tgz = install.args.find((a) => a.endsWith('.tgz'))!.replace(/^\.\//, '');
   assert.equal(packed.filename, tgz, "the README's install line names the tarball npm pack writes");

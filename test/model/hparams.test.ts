@@ -67,7 +67,9 @@ test('hparams: missing required model keys and bad mel_loss name the key', () =>
 });
 
 test('hparams: the shipped configs and the golden cases\' official hparams parse', () => {
-  for (const f of readdirSync(join(repoRoot, 'configs')).filter((n) => n.endsWith('.json'))) {
+  const configs = readdirSync(join(repoRoot, 'configs'), { recursive: true, encoding: 'utf8' }).filter((n) => n.endsWith('.json'));
+  assert.ok(configs.includes(join('paper', 'eps-n128.json')), 'configs/paper is read');
+  for (const f of configs) {
     const hp = readConfig(join(repoRoot, 'configs', f));
     assert.equal(hp.source, join(repoRoot, 'configs', f));
     assert.ok(hp.hidden_size! > 0 && hp.max_frames > 0, f);

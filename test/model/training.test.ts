@@ -71,6 +71,45 @@ test('teacher training loss trains (all terms, dropout on)', async () => {
   assert.ok(after.loss < 0.8 * before.loss, `loss ${before.loss} -> ${after.loss}`);
 });
 
+test('epsilon teacher: the mel loss is L1 on the noise (closed form at init, where the zero output layer predicts 0) and it trains', async () => {
+  const c = goldenCase('teacher_train');
+  const hp: Record<string, unknown> = { ...(JSON.parse(c.metadata.hparams!) as Record<string, unknown>), diffusion_target: 'epsilon' };
+  const cfg = prodiffConfigFromHparams(hp);
+  assert.equal(cfg.target, 'epsilon');
+  const sched = vpsdeSchedule(4);
+  const sil = silenceTable(cfg.fs2.vocabSize, silenceIdsFromVocab(hp.vocab as string[]));
+  const store = params(c);
+  // A freshly initialised denoiser: zero output projection, so eps_hat = 0.
+  for (const n of store.values.keys()) if (n.startsWith('denoise_fn.output_projection.')) store.get(n).data.fill(0);
+  const trainer = await Trainer.create(
+    {
+      build(g, ctx) {
+        const silT = g.constant({ dtype: 'float32', shape: [sil.length], values: sil }, 'sil');
+        const o = teacherTrainingLoss(new Scope(g), cfg, sched, inputs(g, cfg), lossWeightsFromHparams(parseHparams(hp, c.file)), silT, { training: ctx.training });
+        return { loss: o.total, metrics: { l1: o.losses.l1, ssim: o.losses.ssim } };
+      },
+      optimizer: { betas: [0.9, 0.98], eps: 1e-9, weightDecay: 0, clipGradNorm: 1 },
+      schedule: schedules.constant(2e-3),
+    },
+    store,
+  );
+  const b = batch(c, ['txt_tokens', 'mel2ph', 'f0', 'uv', 'energy', 'mels', 't', 'noise']);
+  const noise = b.noise!.data as Float32Array;
+  const mel2ph = b.mel2ph!.data as BigInt64Array;
+  const [B, , M, T] = b.noise!.dims as number[];
+  let sum = 0, count = 0;
+  for (let i = 0; i < B!; i++) for (let m = 0; m < M!; m++) for (let t = 0; t < T!; t++) {
+    if (mel2ph[i * T! + t] === 0n) continue;
+    sum += Math.abs(noise[((i * M!) + m) * T! + t]!); count++;
+  }
+  const before = await trainer.evaluate(b);
+  assert.ok(Math.abs(before.metrics.l1! - sum / count) < 1e-5, `noise L1 at init ${before.metrics.l1} vs mean |noise| ${sum / count}`);
+  assert.equal(before.metrics.ssim, 0);
+  for (let i = 0; i < 25; i++) await trainer.trainStep(b);
+  const after = await trainer.evaluate(b);
+  assert.ok(after.metrics.l1! < 0.9 * before.metrics.l1!, `noise L1 ${before.metrics.l1} -> ${after.metrics.l1}`);
+});
+
 test('distillation trains the student only; the teacher stays frozen', async () => {
   const c = goldenCase('student_target');
   const hp = JSON.parse(c.metadata.hparams!) as Record<string, unknown>;

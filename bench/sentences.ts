@@ -1,0 +1,23 @@
+// The 20 fixed sentences the text-to-speech benchmarks speak (bench/say.ts, bench/browser.ts).
+export const SENTENCES = [
+  'The quick brown fox jumps over 13 lazy dogs.',
+  'Please call Stella and ask her to bring these things with her from the store.',
+  'It was the best of times, it was the worst of times.',
+  'How much wood would a woodchuck chuck if a woodchuck could chuck wood?',
+  'The train leaves at 7:45 from platform nine.',
+  'She sells sea shells by the sea shore.',
+  'We paid $12.50 for two tickets to the museum on May 3rd.',
+  'A journey of a thousand miles begins with a single step.',
+  'The weather today is mostly sunny, with a high of 72 degrees.',
+  'Dr. Smith lives at 221 Baker Street in London.',
+  'I never said she stole my money.',
+  'Turn left at the next intersection, then continue for two miles.',
+  'The committee will meet again in the spring of 2025.',
+  'Artificial intelligence is changing the way we work and live.',
+  'Can you hear me now?',
+  'Peter Piper picked a peck of pickled peppers.',
+  'The museum opens at nine and closes at five on weekdays.',
+  'Every morning, the old man walked his dog along the river.',
+  'Please remember to turn off the lights when you leave the room.',
+  'Thank you for listening, and have a wonderful day!',
+];
