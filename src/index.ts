@@ -12,3 +12,5 @@ export {
 export { VoiceError, type VoiceConfig } from './voice/config.js';
 export { GriffinLimVocoder, registerVocoder, createVocoder, vocoderTypes, type Vocoder, type VocoderContext, type VocoderFactory } from './model/vocoder.js';
 export { writeWav, writeWavChannels, writeWavChunks, WavFileWriter, readWav, type AudioChunk } from './audio/wav.js';
+export { synthesizeEncoded, streamEncoded, checkEncodeOptions, type EncodeOptions, type EncodedPiece } from './api/encoded.js';
+export { AUDIO_FORMATS, MIME_TYPES, formatOfPath, createEncoder, encodeAudio, type AudioFormat, type AudioEncoder } from './audio/encode/index.js';

@@ -17,7 +17,12 @@ export interface SincFilterSpec {
 }
 
 /** librosa 0.8.0 / resampy 0.2.2 'kaiser_best'. */
-const KAISER_BEST: SincFilterSpec = { zeroCrossings: 64, precision: 512, rolloff: 0.9475937167399596, beta: 14.769656459379492 };
+export const KAISER_BEST: SincFilterSpec = { zeroCrossings: 64, precision: 512, rolloff: 0.9475937167399596, beta: 14.769656459379492 };
+/**
+ * resampy's 'kaiser_fast': a quarter of the taps (16 zero crossings), pass band to 85 % of the
+ * lower Nyquist frequency; what the audio formats use to change a stream's rate.
+ */
+export const KAISER_FAST: SincFilterSpec = { zeroCrossings: 16, precision: 512, rolloff: 0.85, beta: 8.555 };
 
 /** resampy 0.2.2 'kaiser_fast': a quarter of kaiser_best's filter length, for analysis (the aligner's input). */
 export const KAISER_FAST: SincFilterSpec = { zeroCrossings: 16, precision: 512, rolloff: 0.85, beta: 8.555504641634386 };
@@ -59,6 +64,62 @@ function cachedTable(spec: SincFilterSpec): Float64Array {
   return t;
 }
 
+/** The stretched filter of one rate ratio, with its linear-interpolation deltas. */
+export interface SincKernel {
+  win: Float64Array;
+  delta: Float64Array;
+  /** Table entries per input sample. */
+  step: number;
+  precision: number;
+  scale: number;
+  /** Input samples per output sample. */
+  dt: number;
+  /** Most input samples either wing reaches. */
+  reach: number;
+}
+
+export function sincKernel(fromRate: number, toRate: number, spec: SincFilterSpec = KAISER_BEST): SincKernel {
+  if (!(fromRate > 0) || !(toRate > 0)) throw new Error(`resample: rates must be positive, got ${fromRate} -> ${toRate}`);
+  const ratio = toRate / fromRate;
+  const table = cachedTable(spec);
+  const scale = Math.min(1, ratio);
+  const nwin = table.length;
+  const win = new Float64Array(nwin);
+  const delta = new Float64Array(nwin);
+  for (let i = 0; i < nwin; i++) win[i] = table[i]! * scale;
+  for (let i = 0; i + 1 < nwin; i++) delta[i] = win[i + 1]! - win[i]!;
+  const step = Math.floor(scale * spec.precision);
+  return { win, delta, step, precision: spec.precision, scale, dt: 1 / ratio, reach: Math.floor(nwin / step) + 1 };
+}
+
+/**
+ * Output sample t: the filter centred on input position t * dt. `x[j]` holds input sample
+ * `base + j`; `n` is the number of input samples that exist (the signal's end, or Infinity while
+ * more may come, in which case x must reach `reach` samples past the centre).
+ */
+export function resampleAt(k: SincKernel, x: ArrayLike<number>, base: number, n: number, t: number): number {
+  const { win, delta, step, precision: P, scale } = k;
+  const nwin = win.length;
+  const pos = t * k.dt;
+  const m = Math.floor(pos);
+  let acc = 0;
+  // Left wing: input samples m, m-1, ...
+  let frac = scale * (pos - m);
+  let idx = frac * P;
+  let off = Math.floor(idx);
+  let eta = idx - off;
+  const iMax = Math.min(m + 1, Math.floor((nwin - off) / step));
+  for (let i = 0, j = off; i < iMax; i++, j += step) acc += (win[j]! + eta * delta[j]!) * x[m - i - base]!;
+  // Right wing: input samples m+1, m+2, ...
+  frac = scale - frac;
+  idx = frac * P;
+  off = Math.floor(idx);
+  eta = idx - off;
+  const kMax = Math.min(n - m - 1, Math.floor((nwin - off) / step));
+  for (let q = 0, j = off; q < kMax; q++, j += step) acc += (win[j]! + eta * delta[j]!) * x[m + 1 + q - base]!;
+  return acc;
+}
+
 /**
  * Resamples x from `fromRate` to `toRate`. Output length ceil(N * toRate / fromRate) (librosa's
  * convention: the filter produces floor(N * ratio) samples, then zeros pad to the ceiling).
@@ -69,39 +130,10 @@ export function resample(x: ArrayLike<number>, fromRate: number, toRate: number,
   const n = x.length;
   if (fromRate === toRate) return Float32Array.from(x);
   const ratio = toRate / fromRate;
-  const nOut = Math.ceil(n * ratio);
+  const out = new Float32Array(Math.ceil(n * ratio));
   const nFilt = Math.floor(n * ratio);
-  const out = new Float32Array(nOut);
-  const table = cachedTable(spec);
-  const scale = Math.min(1, ratio);
-  const nwin = table.length;
-  const win = new Float64Array(nwin);
-  const delta = new Float64Array(nwin);
-  for (let i = 0; i < nwin; i++) win[i] = table[i]! * scale;
-  for (let i = 0; i + 1 < nwin; i++) delta[i] = win[i + 1]! - win[i]!;
-  const P = spec.precision;
-  const step = Math.floor(scale * P);
-  const dt = 1 / ratio;
-  for (let t = 0; t < nFilt; t++) {
-    const pos = t * dt;
-    const m = Math.floor(pos);
-    let acc = 0;
-    // Left wing: input samples m, m-1, ...
-    let frac = scale * (pos - m);
-    let idx = frac * P;
-    let off = Math.floor(idx);
-    let eta = idx - off;
-    const iMax = Math.min(m + 1, Math.floor((nwin - off) / step));
-    for (let i = 0, j = off; i < iMax; i++, j += step) acc += (win[j]! + eta * delta[j]!) * x[m - i]!;
-    // Right wing: input samples m+1, m+2, ...
-    frac = scale - frac;
-    idx = frac * P;
-    off = Math.floor(idx);
-    eta = idx - off;
-    const kMax = Math.min(n - m - 1, Math.floor((nwin - off) / step));
-    for (let k = 0, j = off; k < kMax; k++, j += step) acc += (win[j]! + eta * delta[j]!) * x[m + 1 + k]!;
-    out[t] = acc;
-  }
+  const k = sincKernel(fromRate, toRate, spec);
+  for (let t = 0; t < nFilt; t++) out[t] = resampleAt(k, x, 0, n, t);
   return out;
 }
 

@@ -18,6 +18,7 @@ export const commands: Record<string, Command> = {
   eval: { summary: 'evaluate teachers and students: eval RUN [RUN...] --data CACHE [--split test] [--limit N] [--json OUT] [--asr]', run: async (a) => (await import('./eval.js')).evalCommand.run(a) },
   'make-voice': { summary: 'package a training run as a voice: make-voice RUN --out voices/NAME [--dataset ... --license ...]', run: async (a) => (await import('./make-voice.js')).makeVoiceCommand.run(a) },
   say: { summary: 'speak text: say "text" -o out.wav [--voice NAME|DIR] [--stream] [--timestamps FILE]', run: async (a) => (await import('./say.js')).sayCommand.run(a) },
+  serve: { summary: 'HTTP speech server: OpenAI-compatible /v1/audio/speech, web page at / (serve [--port 8880] [--workers N])', run: async (a) => (await import('./serve.js')).serveCommand.run(a) },
   loudness: { summary: "a voice's output level, DC offset and frame-rate tones; --write stores its calibrated gain (loudness [VOICE] [--write])", run: async (a) => (await import('./loudness.js')).loudnessCommand.run(a) },
   voices: { summary: 'list the installed voices (bundled and $PRODIFF_VOICES)', run: async (a) => (await import('./voices.js')).voicesCommand.run(a) },
   phonemize: { summary: 'text -> normalised text, phones and token ids (--words, --json, --phone-set)', run: async (a) => (await import('./phonemize.js')).phonemize.run(a) },

@@ -3,16 +3,24 @@ import { writeFileAtomic } from '../engine/atomic.js';
 import { optionalNumberFlag, parseCommandArgs, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { checkWritable, readStdinText, readTextInput, writeOutput, writeStdout } from './io.js';
-import { encodeWav, WavFileWriter } from '../audio/wav.js';
-import { checkTextInput, chunkPauses, CONTROL_RANGES, MAX_TEXT_CHARS, ProDiffTTS, TTSInputError, type Pause, type SentenceChunk, type SynthesizeOptions } from '../api/tts.js';
+import { AUDIO_FORMATS, AudioFormatError, formatOfPath, isAudioFormat, type AudioFormat, type HeaderPatch } from '../audio/encode/index.js';
+import { StreamFileWriter } from '../audio/encode/file-writer.js';
+import { checkEncodeOptions, streamEncoded } from '../api/encoded.js';
+import { patchStdout } from './stdout-patch.js';
+import { checkTextInput, chunkPauses, CONTROL_RANGES, MAX_TEXT_CHARS, ProDiffTTS, TTSInputError, type Pause, type SynthesizeOptions } from '../api/tts.js';
 import type { PhoneTiming, WordTiming } from '../api/timestamps.js';
 
 const USAGE = `usage: prodiff say [options] "text"     (or --text-file FILE, or text on standard input: - or no text)
 
-Speaks the text with a voice package and writes a WAV file. Long text is split into sentences.
+Speaks the text with a voice package and writes an audio file. Long text is split into sentences.
 
 options:
-  -o, --output FILE        WAV file to write (atomically); '-' writes the WAV to standard output
+  -o, --output FILE        audio file to write (atomically); '-' writes to standard output. The
+                           extension picks the format: .wav, .pcm/.raw, .mp3, .opus/.ogg, .flac
+                           (no extension: WAV; another extension is refused)
+  --format FMT             wav, pcm (raw little-endian), mp3, opus (in Ogg), flac; overrides the
+                           extension (standard output: default wav)
+  --sample-rate HZ         resample to HZ (default the voice's rate; mp3 takes the MPEG rates)
   --text-file FILE         read the text from FILE ('-' = standard input)
   --voice NAME|DIR         voice name (see 'prodiff voices') or a voice directory (with a /, e.g. ./my-voice)
   --steps N                denoiser steps (default the voice's own; other divisors of the
@@ -28,13 +36,14 @@ options:
   --vocoder TYPE           griffin-lim, or another registered vocoder (default: the voice's)
   --sentence-silence SEC   silence between sentences
   --timestamps FILE        write word and phone times (JSON; '-' = standard output)
-  --stream                 write audio as soon as it is ready (WAV with a streaming header, or raw
-                           PCM with --raw, when the output is '-'): chunks of sentences with a
-                           neural vocoder, whole sentences with griffin-lim
+  --stream                 write audio as soon as it is ready: chunks of sentences with a neural
+                           vocoder, whole sentences with griffin-lim. A WAV on standard output gets
+                           the real sizes at the end when it is a file (> out.wav), else sizes
+                           that mean "unknown length" (0xFFFFFFFF)
   --first-chunk-frames N   frames in a sentence's first chunk (default 32; sets the first-audio time)
   --chunk-frames N         largest chunk, frames (default 256)
-  --raw                    raw 16-bit little-endian mono PCM instead of WAV
-  --float                  32-bit float samples instead of 16-bit
+  --raw                    raw 16-bit little-endian mono PCM (the same as --format pcm)
+  --float                  32-bit float samples instead of 16-bit (wav and pcm)
   --threads N              ONNX Runtime threads
   --max-chars N            longest text accepted (default ${MAX_TEXT_CHARS})
   --ssml                   the text is SSML (default: SSML when it starts with <speak; see docs/ssml.md)
@@ -45,6 +54,8 @@ interface Args {
   text: string[];
   textFile?: string;
   output: string;
+  format: AudioFormat;
+  sampleRate?: number;
   voice?: string;
   timestamps?: string;
   stream: boolean;
@@ -71,6 +82,7 @@ function parseSayArgs(args: string[]): Args | null {
     output: { type: 'string', short: 'o' }, 'text-file': { type: 'string' }, voice: { type: 'string' }, timestamps: { type: 'string' },
     steps: { type: 'string' }, speed: { type: 'string' }, 'length-scale': { type: 'string' }, pitch: { type: 'string' }, energy: { type: 'string' },
     seed: { type: 'string' }, speaker: { type: 'string' }, volume: { type: 'string' }, vocoder: { type: 'string' }, 'sentence-silence': { type: 'string' },
+    format: { type: 'string' }, 'sample-rate': { type: 'string' },
     threads: { type: 'string' }, 'max-chars': { type: 'string' }, 'first-chunk-frames': { type: 'string' }, 'chunk-frames': { type: 'string' },
     stream: { type: 'boolean', default: false }, raw: { type: 'boolean', default: false }, float: { type: 'boolean', default: false },
     ssml: { type: 'boolean', default: false }, quiet: { type: 'boolean', short: 'q', default: false },
@@ -97,10 +109,20 @@ function parseSayArgs(args: string[]): Args | null {
   if (v.ssml) opts.ssml = true;
   if (v.speaker !== undefined) opts.speaker = /^\d+$/.test(v.speaker) ? Number(v.speaker) : v.speaker;
   if (v.output === undefined) throw new UsageError('no output: give -o FILE (or -o - for standard output)');
-  if (v.raw && v.output !== '-') throw new UsageError('--raw writes to standard output only (-o -)');
+  const format = outputFormat(v.output, v.format, v.raw!);
+  if (v.float && format !== 'wav' && format !== 'pcm') throw new UsageError(`--float: float samples exist in wav and pcm only, not ${format}`);
+  const sampleRate = num('sample-rate', v['sample-rate'], positive);
+  if (sampleRate !== undefined) {
+    try {
+      checkEncodeOptions({ format, sampleRate }, sampleRate);
+    } catch (e) {
+      throw new UsageError(`--sample-rate: ${(e as Error).message}`);
+    }
+  }
   const threads = num('threads', v.threads, positive);
   return {
-    text: p.positionals, output: v.output, stream: v.stream!, raw: v.raw!, float: v.float!, quiet: v.quiet!, opts,
+    text: p.positionals, output: v.output, format, stream: v.stream!, raw: v.raw!, float: v.float!, quiet: v.quiet!, opts,
+    ...(sampleRate !== undefined ? { sampleRate } : {}),
     ...(v['text-file'] !== undefined ? { textFile: v['text-file'] } : {}), ...(v.voice !== undefined ? { voice: v.voice } : {}),
     ...(v.timestamps !== undefined ? { timestamps: v.timestamps } : {}), ...(threads !== undefined ? { threads } : {}),
   };
@@ -118,16 +140,18 @@ async function readText(a: Args, maxChars: number): Promise<string> {
   return readStdinText(byteLimit);
 }
 
-/** A WAV header whose sizes say "unknown length" (0xFFFFFFFF), for streaming. */
-function streamingWavHeader(sampleRate: number, float: boolean): Uint8Array {
-  const h = encodeWav(new Float32Array(0), sampleRate, float ? 'float32' : 'pcm16');
-  const v = new DataView(h.buffer, h.byteOffset, h.byteLength);
-  v.setUint32(4, 0xffffffff, true);
-  v.setUint32(40, 0xffffffff, true);
-  return h;
+/** The output's format: --format, else --raw, else the file's extension (WAV without one). */
+function outputFormat(output: string, flag: string | undefined, raw: boolean): AudioFormat {
+  if (flag !== undefined && !isAudioFormat(flag)) throw new UsageError(`--format: unknown format '${flag}' (formats: ${AUDIO_FORMATS.join(', ')})`);
+  if (raw && flag !== undefined && flag !== 'pcm') throw new UsageError(`--raw is --format pcm; it cannot go with --format ${flag}`);
+  let byName: AudioFormat | undefined;
+  try {
+    byName = output === '-' ? undefined : formatOfPath(output);
+  } catch (e) {
+    if (e instanceof AudioFormatError && flag === undefined && !raw) throw new UsageError(`-o: ${e.message}; or give --format`);
+  }
+  return (flag as AudioFormat | undefined) ?? (raw ? 'pcm' : byName ?? 'wav');
 }
-
-const pcmBytes = (audio: Float32Array, sr: number, float: boolean) => encodeWav(audio, sr, float ? 'float32' : 'pcm16').subarray(44);
 
 const r6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
@@ -148,7 +172,7 @@ export const sayCommand: Command = {
     const a = parsed;
     const log = (s: string) => { if (!a.quiet) process.stderr.write(`say: ${s}\n`); };
     const toStdout = a.output === '-';
-    let file: WavFileWriter | undefined;
+    let file: StreamFileWriter | undefined;
     let stdoutBroken = false;
     const onSignal = () => {
       file?.abort();
@@ -167,7 +191,6 @@ export const sayCommand: Command = {
       // Validates the text before any output is opened.
       tts.phonemize(text, a.opts);
       const tLoad = performance.now();
-      const chunks: SentenceChunk[] = [];
       const sentences: { text: string; start: number; end: number }[] = [];
       let sentenceSamples = 0;
       const words: WordTiming[] = [];
@@ -178,51 +201,57 @@ export const sayCommand: Command = {
       if (a.stream) {
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
-        const header = a.raw ? null : streamingWavHeader(sr, a.float);
-        if (toStdout) {
-          if (header) await writeStdout(header);
-        } else file = new WavFileWriter(a.output, sr, a.float ? 'float32' : 'pcm16');
+        if (!toStdout) file = new StreamFileWriter(a.output);
       }
+      const parts: Uint8Array[] = [];
+      let patches: HeaderPatch[] = [];
+      let written = 0;
+      const encode = { format: a.format, ...(a.sampleRate ? { sampleRate: a.sampleRate } : {}), ...(a.float ? { float: true } : {}) };
       // Without --stream, chunks would only add work: whole sentences unless chunk sizes are given.
-      for await (const c of tts.stream(text, a.stream ? a.opts : { firstChunkFrames: Infinity, ...a.opts })) {
-        for (const w of c.warnings) log(`warning: ${w}`);
-        firstMs ??= performance.now() - tLoad;
-        if (c.part === 0) sentenceSamples = 0;
-        sentenceSamples += c.audio.length;
-        if (c.final) sentences.push({ text: c.text, start: c.sentenceStart, end: c.sentenceStart + sentenceSamples / sr - c.silence - c.leadingSilence });
-        words.push(...c.words);
-        pauses.push(...chunkPauses(c));
-        phones.push(...c.phonesTimed);
-        samples += c.audio.length;
-        if (a.stream) {
-          const bytes = pcmBytes(c.audio, sr, a.float);
-          if (toStdout) {
-            try {
-              await writeStdout(bytes);
-            } catch (e) {
-              if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
-              stdoutBroken = true;
-              break;
-            }
-          } else file!.writeEncoded(bytes);
-          if (c.final) log(`sentence ${c.index + 1}/${c.count}: ${(sentenceSamples / sr).toFixed(2)} s${c.part > 0 ? ` in ${c.part + 1} chunks` : ''}`);
-        } else chunks.push(c);
+      for await (const piece of streamEncoded(tts, text, { ...(a.stream ? a.opts : { firstChunkFrames: Infinity, ...a.opts }), ...encode })) {
+        if (piece.patches) patches = piece.patches;
+        const c = piece.chunk;
+        if (c) {
+          for (const w of c.warnings) log(`warning: ${w}`);
+          firstMs ??= performance.now() - tLoad;
+          if (c.part === 0) sentenceSamples = 0;
+          sentenceSamples += c.audio.length;
+          if (c.final) sentences.push({ text: c.text, start: c.sentenceStart, end: c.sentenceStart + sentenceSamples / sr - c.silence - c.leadingSilence });
+          words.push(...c.words);
+          pauses.push(...chunkPauses(c));
+          phones.push(...c.phonesTimed);
+          samples += c.audio.length;
+          if (a.stream && c.final) log(`sentence ${c.index + 1}/${c.count}: ${(sentenceSamples / sr).toFixed(2)} s${c.part > 0 ? ` in ${c.part + 1} chunks` : ''}`);
+        }
+        if (!a.stream) parts.push(piece.bytes);
+        else if (!toStdout) file!.write(piece.bytes);
+        else if (piece.bytes.length) {
+          try {
+            await writeStdout(piece.bytes);
+            written += piece.bytes.length;
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
+            stdoutBroken = true;
+            break;
+          }
+        }
       }
       // The reader went away (`| head -c 1000`): it has what it wanted.
       if (stdoutBroken) return 0;
       if (!a.stream) {
-        const audio = new Float32Array(samples);
+        const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
         let at = 0;
-        for (const c of chunks) { audio.set(c.audio, at); at += c.audio.length; }
-        const wav = a.raw ? pcmBytes(audio, sr, a.float) : encodeWav(audio, sr, a.float ? 'float32' : 'pcm16');
-        if (toStdout) await writeStdout(wav);
-        else writeFileAtomic(a.output, wav);
-      } else file?.finish();
+        for (const p of parts) { bytes.set(p, at); at += p.length; }
+        for (const p of patches) bytes.set(p.bytes, p.offset);
+        if (toStdout) await writeStdout(bytes);
+        else writeFileAtomic(a.output, bytes);
+      } else if (file) file.finish(patches);
+      else patchStdout(patches, written);
       file = undefined;
       if (a.timestamps) await writeOutput(a.timestamps, timestampsJson(tts.voice.name, sr, sentences, words, phones, pauses, samples / sr));
       const secs = samples / sr;
       const ms = performance.now() - tLoad;
-      log(`${toStdout ? 'wrote' : `wrote ${a.output}:`} ${secs.toFixed(2)} s of audio, ${sentences.length} sentence(s), voice ${tts.voice.name}; ` +
+      log(`${toStdout ? 'wrote' : `wrote ${a.output}:`} ${secs.toFixed(2)} s of ${a.format} audio, ${sentences.length} sentence(s), voice ${tts.voice.name}; ` +
         `load ${(tLoad - t0).toFixed(0)} ms, synthesis ${ms.toFixed(0)} ms (RTF ${(ms / 1000 / Math.max(secs, 1e-9)).toFixed(3)}${a.stream ? `, first audio ${firstMs?.toFixed(0)} ms` : ''})`);
       return 0;
     } catch (e) {
