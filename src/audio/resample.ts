@@ -19,12 +19,10 @@ export interface SincFilterSpec {
 /** librosa 0.8.0 / resampy 0.2.2 'kaiser_best'. */
 export const KAISER_BEST: SincFilterSpec = { zeroCrossings: 64, precision: 512, rolloff: 0.9475937167399596, beta: 14.769656459379492 };
 /**
- * resampy's 'kaiser_fast': a quarter of the taps (16 zero crossings), pass band to 85 % of the
- * lower Nyquist frequency; what the audio formats use to change a stream's rate.
+ * resampy 0.2.2 'kaiser_fast': a quarter of the taps (16 zero crossings), pass band to 85 % of the
+ * lower Nyquist frequency; what the audio formats use to change a stream's rate, and the aligner's
+ * input resampling.
  */
-export const KAISER_FAST: SincFilterSpec = { zeroCrossings: 16, precision: 512, rolloff: 0.85, beta: 8.555 };
-
-/** resampy 0.2.2 'kaiser_fast': a quarter of kaiser_best's filter length, for analysis (the aligner's input). */
 export const KAISER_FAST: SincFilterSpec = { zeroCrossings: 16, precision: 512, rolloff: 0.85, beta: 8.555504641634386 };
 
 /** Modified Bessel function of the first kind, order 0 (power series; fine for |x| < ~700). */
