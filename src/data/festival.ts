@@ -142,6 +142,21 @@ function wavDuration(path: string): number {
 }
 
 /**
+ * Checks a synthesis batch (ids safe as file names and unique, one non-empty line of text each) and
+ * returns the items not yet made: those without both their WAV and their alignment (resumable runs).
+ */
+export function pendingSynthItems(items: SynthItem[], wavDir: string, alignDir: string): SynthItem[] {
+  const ids = new Set<string>();
+  for (const it of items) {
+    if (!/^[A-Za-z0-9_-]+$/.test(it.id)) throw new Error(`utterance id '${it.id}' must be letters, digits, '_' or '-'`);
+    if (ids.has(it.id)) throw new Error(`duplicate utterance id '${it.id}'`);
+    ids.add(it.id);
+    if (it.text.includes('\n') || it.text.trim() === '') throw new Error(`utterance '${it.id}': text must be one non-empty line`);
+  }
+  return items.filter((it) => !(existsSync(join(wavDir, `${it.id}.wav`)) && existsSync(join(alignDir, `${it.id}.tsv`))));
+}
+
+/**
  * Synthesises every item into `outDir` (wavs/ID.wav at 22050 Hz 16-bit, alignments/ID.tsv,
  * metadata.csv). Items already present are skipped, so an interrupted run can be resumed.
  */
@@ -155,14 +170,7 @@ export async function synthesizeCorpus(
   const alignDir = join(o.outDir, 'alignments');
   const work = join(o.outDir, '.work');
   for (const d of [wavDir, alignDir, work]) mkdirSync(d, { recursive: true });
-  const ids = new Set<string>();
-  for (const it of items) {
-    if (!/^[A-Za-z0-9_-]+$/.test(it.id)) throw new Error(`utterance id '${it.id}' must be letters, digits, '_' or '-'`);
-    if (ids.has(it.id)) throw new Error(`duplicate utterance id '${it.id}'`);
-    ids.add(it.id);
-    if (it.text.includes('\n') || it.text.trim() === '') throw new Error(`utterance '${it.id}': text must be one non-empty line`);
-  }
-  const todo = items.filter((it) => !(existsSync(join(wavDir, `${it.id}.wav`)) && existsSync(join(alignDir, `${it.id}.tsv`))));
+  const todo = pendingSynthItems(items, wavDir, alignDir);
   const failed: string[] = [];
   let done = items.length - todo.length;
   o.onProgress?.(done, items.length);

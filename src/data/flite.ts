@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../engine/atomic.js';
 import { readWav } from '../audio/wav.js';
 import { textToPhones } from '../text/index.js';
-import { festivalToArpabet, formatAlignment, type AlignedPhone, type SynthItem, type SynthResult } from './festival.js';
+import { festivalToArpabet, formatAlignment, pendingSynthItems, type AlignedPhone, type SynthItem, type SynthResult } from './festival.js';
 
 export const FLITE_VOICES = ['slt', 'rms', 'awb', 'kal16'] as const;
 
@@ -134,14 +134,7 @@ export async function synthesizeFliteCorpus(
   const wavDir = join(o.outDir, 'wavs');
   const alignDir = join(o.outDir, 'alignments');
   for (const d of [wavDir, alignDir]) mkdirSync(d, { recursive: true });
-  const ids = new Set<string>();
-  for (const it of items) {
-    if (!/^[A-Za-z0-9_-]+$/.test(it.id)) throw new Error(`utterance id '${it.id}' must be letters, digits, '_' or '-'`);
-    if (ids.has(it.id)) throw new Error(`duplicate utterance id '${it.id}'`);
-    ids.add(it.id);
-    if (it.text.includes('\n') || it.text.trim() === '') throw new Error(`utterance '${it.id}': text must be one non-empty line`);
-  }
-  const todo = items.filter((it) => !(existsSync(join(wavDir, `${it.id}.wav`)) && existsSync(join(alignDir, `${it.id}.tsv`))));
+  const todo = pendingSynthItems(items, wavDir, alignDir);
   const failed: string[] = [];
   let done = items.length - todo.length;
   o.onProgress?.(done, items.length);
