@@ -1,8 +1,9 @@
 // WAV (little-endian RIFF) reading and writing: integer PCM 8/16/24/32-bit, IEEE float 32/64-bit, WAVE_FORMAT_EXTENSIBLE.
 // Written by hand so that every malformed input gets a precise error naming the file and the problem.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../engine/atomic.js';
-import { fsErrorReason, writeError } from '../util/fs-errors.js';
+import { StreamFileWriter } from './encode/file-writer.js';
+import { fsErrorReason } from '../util/fs-errors.js';
 
 export type WavSampleFormat = 'pcm8' | 'pcm16' | 'pcm24' | 'pcm32' | 'float32' | 'float64';
 
@@ -249,21 +250,14 @@ export type AudioChunk = Float32Array | Float64Array | { audio: Float32Array | F
  * `path`, never the temporary file.
  */
 export class WavFileWriter {
-  private readonly tmp: string;
-  private fd: number;
+  private readonly file: StreamFileWriter;
   private bytes = 0;
   private readonly format: 'pcm16' | 'float32';
 
   constructor(readonly path: string, readonly sampleRate: number, format: 'pcm16' | 'float32' = 'pcm16') {
     this.format = format;
-    const header = encodeWav(new Float32Array(0), sampleRate, format);
-    this.tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-    try {
-      this.fd = openSync(this.tmp, 'w');
-    } catch (e) {
-      throw writeError(path, e);
-    }
-    this.put(header);
+    this.file = new StreamFileWriter(path);
+    this.put(encodeWav(new Float32Array(0), sampleRate, format));
   }
 
   /** Samples written so far. */
@@ -282,42 +276,23 @@ export class WavFileWriter {
   }
 
   private put(b: Uint8Array): void {
-    if (this.fd < 0) throw new Error(`${this.path}: the WAV writer is closed`);
-    try {
-      let n = 0;
-      while (n < b.length) n += writeSync(this.fd, b, n, b.length - n);
-    } catch (e) {
-      this.abort();
-      throw writeError(this.path, e);
-    }
+    this.file.write(b);
     this.bytes += b.length;
   }
 
   /** Patches the sizes into the header and renames the file into place. */
   finish(): void {
-    try {
-      const sizes = Buffer.alloc(4);
-      sizes.writeUInt32LE(this.bytes - 8, 0);
-      writeSync(this.fd, sizes, 0, 4, 4);
-      sizes.writeUInt32LE(this.bytes - 44, 0);
-      writeSync(this.fd, sizes, 0, 4, 40);
-      fsyncSync(this.fd);
-      closeSync(this.fd);
-      this.fd = -1;
-      renameSync(this.tmp, this.path);
-    } catch (e) {
-      this.abort();
-      throw writeError(this.path, e);
-    }
+    const u32 = (v: number) => {
+      const b = new Uint8Array(4);
+      new DataView(b.buffer).setUint32(0, v, true);
+      return b;
+    };
+    this.file.finish([{ offset: 4, bytes: u32(this.bytes - 8) }, { offset: 40, bytes: u32(this.bytes - 44) }]);
   }
 
   /** Removes the temporary file (nothing is left at `path`). */
   abort(): void {
-    if (this.fd >= 0) {
-      try { closeSync(this.fd); } catch { /* closed */ }
-      this.fd = -1;
-    }
-    try { unlinkSync(this.tmp); } catch { /* gone */ }
+    this.file.abort();
   }
 }
 
