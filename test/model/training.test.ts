@@ -41,24 +41,29 @@ function batch(c: GoldenCase, names: string[]): Record<string, ort.Tensor> {
 
 const inputs = (g: Graph, cfg: ProDiffConfig) => declareTrainInputs(g, cfg);
 
-test('teacher training loss trains (all terms, dropout on)', async () => {
-  const c = goldenCase('teacher_train');
-  const hp = JSON.parse(c.metadata.hparams!) as Record<string, unknown>;
+/** A one-ORT-run Trainer of the teacher loss on a golden case's hparams, logging the l1, ssim and pdur terms. */
+async function teacherTrainer(c: GoldenCase, hp: Record<string, unknown>, store: ParamStore): Promise<Trainer> {
   const cfg = prodiffConfigFromHparams(hp);
   const sched = vpsdeSchedule(4);
   const sil = silenceTable(cfg.fs2.vocabSize, silenceIdsFromVocab(hp.vocab as string[]));
-  const trainer = await Trainer.create(
+  return Trainer.create(
     {
       build(g, ctx) {
         const silT = g.constant({ dtype: 'float32', shape: [sil.length], values: sil }, 'sil');
         const o = teacherTrainingLoss(new Scope(g), cfg, sched, inputs(g, cfg), lossWeightsFromHparams(parseHparams(hp, c.file)), silT, { training: ctx.training });
-        return { loss: o.total, metrics: { l1: o.losses.l1, pdur: o.losses.pdur } };
+        return { loss: o.total, metrics: { l1: o.losses.l1, ssim: o.losses.ssim, pdur: o.losses.pdur } };
       },
       optimizer: { betas: [0.9, 0.98], eps: 1e-9, weightDecay: 0, clipGradNorm: 1 },
       schedule: schedules.constant(2e-3),
     },
-    params(c),
+    store,
   );
+}
+
+test('teacher training loss trains (all terms, dropout on)', async () => {
+  const c = goldenCase('teacher_train');
+  const hp = JSON.parse(c.metadata.hparams!) as Record<string, unknown>;
+  const trainer = await teacherTrainer(c, hp, params(c));
   const b = batch(c, ['txt_tokens', 'mel2ph', 'f0', 'uv', 'energy', 'mels', 't', 'noise']);
   const before = await trainer.evaluate(b);
   const ref = Number((c.tensors.get('output.loss_total')!.data as Float32Array)[0]);
@@ -74,25 +79,11 @@ test('teacher training loss trains (all terms, dropout on)', async () => {
 test('epsilon teacher: the mel loss is L1 on the noise (closed form at init, where the zero output layer predicts 0) and it trains', async () => {
   const c = goldenCase('teacher_train');
   const hp: Record<string, unknown> = { ...(JSON.parse(c.metadata.hparams!) as Record<string, unknown>), diffusion_target: 'epsilon' };
-  const cfg = prodiffConfigFromHparams(hp);
-  assert.equal(cfg.target, 'epsilon');
-  const sched = vpsdeSchedule(4);
-  const sil = silenceTable(cfg.fs2.vocabSize, silenceIdsFromVocab(hp.vocab as string[]));
+  assert.equal(prodiffConfigFromHparams(hp).target, 'epsilon');
   const store = params(c);
   // A freshly initialised denoiser: zero output projection, so eps_hat = 0.
   for (const n of store.values.keys()) if (n.startsWith('denoise_fn.output_projection.')) store.get(n).data.fill(0);
-  const trainer = await Trainer.create(
-    {
-      build(g, ctx) {
-        const silT = g.constant({ dtype: 'float32', shape: [sil.length], values: sil }, 'sil');
-        const o = teacherTrainingLoss(new Scope(g), cfg, sched, inputs(g, cfg), lossWeightsFromHparams(parseHparams(hp, c.file)), silT, { training: ctx.training });
-        return { loss: o.total, metrics: { l1: o.losses.l1, ssim: o.losses.ssim } };
-      },
-      optimizer: { betas: [0.9, 0.98], eps: 1e-9, weightDecay: 0, clipGradNorm: 1 },
-      schedule: schedules.constant(2e-3),
-    },
-    store,
-  );
+  const trainer = await teacherTrainer(c, hp, store);
   const b = batch(c, ['txt_tokens', 'mel2ph', 'f0', 'uv', 'energy', 'mels', 't', 'noise']);
   const noise = b.noise!.data as Float32Array;
   const mel2ph = b.mel2ph!.data as BigInt64Array;
