@@ -495,10 +495,10 @@ export class ProDiffTTS {
         const silence = final ? Math.round(pauseAfter * sr) : 0;
         const lead = i === 0 && k === 0 ? leading : 0;
         const voiced = output.process(r.audio, gain);
-        let audio = silence ? fitLength(voiced, voiced.length + silence) : voiced;
-        if (lead) {
-          audio = new Float32Array(lead + audio.length);
-          audio.set(silence ? fitLength(voiced, voiced.length + silence) : voiced, lead);
+        let audio = voiced;
+        if (lead || silence) {
+          audio = new Float32Array(lead + voiced.length + silence);
+          audio.set(voiced, lead);
         }
         const start = (samples - lead) / sr;
         samples += audio.length - lead;

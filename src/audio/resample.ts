@@ -137,12 +137,12 @@ export function resample(x: ArrayLike<number>, fromRate: number, toRate: number,
 
 /**
  * librosa.load(path, sr) equivalent: read, average channels (float32), resample to `sampleRate`
- * with kaiser_best. Throws a WavError naming the file for unreadable or empty audio.
+ * with kaiser_best (or `spec`). Throws a WavError naming the file for unreadable or empty audio.
  */
-export function loadAudio(path: string, sampleRate = 22050): { samples: Float32Array; nativeRate: number; channels: number } {
+export function loadAudio(path: string, sampleRate = 22050, spec: SincFilterSpec = KAISER_BEST): { samples: Float32Array; nativeRate: number; channels: number } {
   const wav = readWav(path);
   if (wav.length === 0) throw new WavError(path, 'the WAV file holds no samples (empty data chunk)');
   const mono = toMono(wav);
-  const samples = wav.sampleRate === sampleRate ? mono : resample(mono, wav.sampleRate, sampleRate);
+  const samples = wav.sampleRate === sampleRate ? mono : resample(mono, wav.sampleRate, sampleRate, spec);
   return { samples, nativeRate: wav.sampleRate, channels: wav.channels.length };
 }

@@ -50,7 +50,7 @@ export const trainAlignerCommand: Command = {
     let upcoming: ReturnType<typeof training.prepare> | undefined;
     const nextBatch = () => {
       if (pos >= batches.length || batches.length === 0) {
-        batches = makeBatches(utts, opts.batch, opts.maxFrames, cfg.hop, rng);
+        batches = makeBatches(utts, opts.batch, opts.maxFrames, rng);
         pos = 0;
       }
       return training.prepare(batches[pos++]!, rng);

@@ -6,8 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { logMel, type MelConfig } from '../audio/mel.js';
-import { KAISER_FAST, resample } from '../audio/resample.js';
-import { toMono, readWav } from '../audio/wav.js';
+import { KAISER_FAST, loadAudio as loadResampled } from '../audio/resample.js';
 import { createSession, exportOnnx, Graph, ortTensor, ParamStore, type ort } from '../engine/index.js';
 import { ALIGNER_TOKENS, buildAligner, DEFAULT_ALIGNER_CONFIG, type AlignerConfig } from '../model/aligner.js';
 import { textToPhones, type TextToPhonesOptions } from '../text/index.js';
@@ -193,11 +192,8 @@ export class Aligner {
 
   /** Audio at any rate, any channel count -> samples at the aligner's rate. */
   loadAudio(path: string): Float32Array {
-    const wav = readWav(path);
-    if (wav.length === 0) throw new Error(`${path}: the WAV file holds no samples`);
-    const mono = toMono(wav);
     // kaiser_fast: the aligner's 80-band mel stops at 7.6 kHz, well inside its pass band.
-    return wav.sampleRate === this.config.sampleRate ? mono : resample(mono, wav.sampleRate, this.config.sampleRate, KAISER_FAST);
+    return loadResampled(path, this.config.sampleRate, KAISER_FAST).samples;
   }
 
   async logp(samples: Float32Array, tokens: AlignerTokens): Promise<{ logp: Float32Array; frames: number }> {

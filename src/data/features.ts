@@ -1,5 +1,5 @@
 // Per-utterance acoustic features exactly as ProDiff computes them: log-mel, energy, f0 and uv.
-import { loadAudio, logMel, PRODIFF_MEL, prodiffEnergy, prodiffPitch } from '../audio/index.js';
+import { logMel, PRODIFF_MEL, prodiffEnergy, prodiffPitch } from '../audio/index.js';
 
 export interface UtteranceFeatures {
   /** log10 mel [T, 80]. */
@@ -12,10 +12,6 @@ export interface UtteranceFeatures {
   energy: Float32Array;
   /** Seconds of audio. */
   seconds: number;
-}
-
-export function extractFeatures(wavPath: string): UtteranceFeatures {
-  return featuresOf(loadAudio(wavPath, PRODIFF_MEL.sampleRate).samples);
 }
 
 /** Features of samples at PRODIFF_MEL.sampleRate. */

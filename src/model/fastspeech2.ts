@@ -244,7 +244,7 @@ export function varianceAdaptor(fs2: Scope, cfg: FastSpeech2Config, v: VarianceI
   const mask3 = op.unsqueeze(frameMask, [2]);
   const who = { id: v.spk, embed: v.spkEmbed };
   const spk = speakerEmbedding(fs2, cfg, who, 'cond');
-  const spkF0 = speakerEmbedding(fs2, cfg, who, 'f0');
+  const spkF0 = cfg.splitSpk ? speakerEmbedding(fs2, cfg, who, 'f0') : spk;
   const regulated = lengthRegulate(v.encoderOut, v.mel2ph, H);
   const pitchInp = op.mul(spkF0 ? op.add(regulated, spkF0) : regulated, mask3);
   let dec = regulated;

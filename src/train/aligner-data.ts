@@ -88,7 +88,7 @@ export async function adaptAligner(config: AlignerConfig, params: ParamStore, co
   let batches: TrainingUtterance[][] = [];
   try {
     for (let s = 0; s < o.steps; s++) {
-      if (batches.length === 0) batches = makeBatches(set.utterances, opts.batch, opts.maxFrames, config.hop, rng);
+      if (batches.length === 0) batches = makeBatches(set.utterances, opts.batch, opts.maxFrames, rng);
       const r = await training.step(training.prepare(batches.pop()!, rng));
       o.onProgress?.(s + 1, o.steps, r.loss);
     }

@@ -105,13 +105,13 @@ export function augmentMel(u: TrainingUtterance, cfg: AlignerConfig, noiseMel: F
   // Upper edge of mel band c (Slaney mel points, as the filterbank).
   const lo = hzToMelSlaney(cfg.fmin);
   const hi = hzToMelSlaney(cfg.fmax);
-  const fmaxOf = (c: number) => melToHzSlaney(lo + ((hi - lo) * (c + 2)) / (C + 1));
+  const bandGain = Float64Array.from({ length: C }, (_, c) => (melToHzSlaney(lo + ((hi - lo) * (c + 2)) / (C + 1)) > cutoff * 1.1 ? 1e-3 : 1));
   const data = new Float32Array(T * C);
   for (let t = 0; t < T; t++) {
     const src = t - lead;
     for (let c = 0; c < C; c++) {
       let mag = src >= 0 && src < u.frames ? 10 ** (u.mel[src * C + c]! / 1000) : 0;
-      if (fmaxOf(c) > cutoff * 1.1) mag *= 1e-3;
+      mag *= bandGain[c]!;
       if (noise > 0) {
         const n = noise * noiseMel[c]! * Math.exp(0.35 * rng.normal());
         mag = Math.sqrt(mag * mag + n * n);
@@ -270,7 +270,7 @@ export class AlignerTraining {
 }
 
 /** Batches of similar length: utterances sorted by length, cut into groups, the groups shuffled. */
-export function makeBatches(utts: TrainingUtterance[], batch: number, maxFrames: number, hop: number, rng: Rng): TrainingUtterance[][] {
+export function makeBatches(utts: TrainingUtterance[], batch: number, maxFrames: number, rng: Rng): TrainingUtterance[][] {
   const sorted = [...utts].sort((a, b) => a.frames - b.frames);
   const out: TrainingUtterance[][] = [];
   let cur: TrainingUtterance[] = [];
