@@ -36,16 +36,16 @@ async function play() {
   const opts = { speed: Number($('speed').value), signal };
   if ($('speaker').value) opts.speaker = $('speaker').value;
   try {
-    const spans = [];
+    let current = null;
     const r = await playStream(tts.stream($('text').value, opts), {
       signal,
       onFirstAudio: (ms) => status(`First audio after ${Math.round(ms)} ms.`),
       onWord: (w) => {
         const span = document.createElement('span');
         span.textContent = w.word + ' ';
-        spans.forEach((s) => s.classList.remove('now'));
+        current?.classList.remove('now');
         span.classList.add('now');
-        spans.push(span);
+        current = span;
         $('words').append(span);
       },
     });

@@ -32,16 +32,18 @@ export class StreamResampler {
     this.buf = b;
     this.received += x.length;
     // Output t is complete once input floor(t*dt) + reach exists.
-    const out: number[] = [];
     const k = this.k;
+    // Output t needs t * dt < received, so at most ceil(received / dt) - t samples are complete.
+    const out = new Float32Array(Math.max(0, Math.ceil(this.received / k.dt) - this.t + 1));
+    let n = 0;
     for (;;) {
       const m = Math.floor(this.t * k.dt);
       if (m + k.reach >= this.received) break;
-      out.push(resampleAt(k, this.buf, this.base, Infinity, this.t));
+      out[n++] = resampleAt(k, this.buf, this.base, Infinity, this.t);
       this.t++;
     }
     this.trim();
-    return Float32Array.from(out);
+    return out.subarray(0, n);
   }
 
   /** The rest of the output: the signal ends here (ceil(N * ratio) samples in all). */

@@ -1,5 +1,5 @@
 // The ONNX Runtime binding this build runs on, and the execution providers of a device. This file
-// is Node's (onnxruntime-node); the browser bundle (scripts/build-web.mjs) puts ort.web.ts in its
+// is Node's (onnxruntime-node); the browser bundle (scripts/build-web.ts) puts ort.web.ts in its
 // place, so nothing else in the engine names a binding.
 import * as ort from 'onnxruntime-node';
 import type { Device } from './device.js';

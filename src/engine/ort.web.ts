@@ -41,10 +41,6 @@ export function setWebBackend(b: WebBackend): void {
   backend = b;
 }
 
-export function getWebBackend(): WebBackend {
-  return backend;
-}
-
 /** The device names of the Node build map onto the page's backend; WASM stays last as a fallback. */
 export function runtimeProviders(_d: Device): web.InferenceSession.SessionOptions['executionProviders'] {
   return backend === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'];

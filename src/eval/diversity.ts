@@ -142,12 +142,13 @@ export interface NdbResult {
  * NDB/K and JSD of generated frames against reference frames: k-means bins from the reference
  * (`k` default 50 as in the paper's setting of Richardson & Weiss; seeded), the z-test at 5 %.
  */
-export function ndbJsd(reference: FrameSet, generated: FrameSet, o: { k?: number; seed?: number; zCritical?: number; centroids?: FrameSet } = {}): NdbResult {
+export function ndbJsd(reference: FrameSet, generated: FrameSet, o: { k?: number; seed?: number; zCritical?: number; centroids?: FrameSet; referenceShares?: Float64Array } = {}): NdbResult {
   const k = o.centroids ? frameCount(o.centroids) : o.k ?? 50;
   const centroids = o.centroids ?? kMeans(reference, k, { seed: o.seed ?? 0 });
   const nr = frameCount(reference), ng = frameCount(generated);
   if (ng === 0) throw new Error('NDB: no generated frames');
-  const pr = binProportions(assignToCentroids(reference, centroids), k);
+  // The reference's shares may be given (several generated sets against one reference and its bins).
+  const pr = o.centroids && o.referenceShares ? o.referenceShares : binProportions(assignToCentroids(reference, centroids), k);
   const pg = binProportions(assignToCentroids(generated, centroids), k);
   const zc = o.zCritical ?? 1.959964;
   let different = 0;

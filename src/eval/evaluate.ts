@@ -14,7 +14,7 @@ import { acousticWeightsPath } from '../model/load-acoustic.js';
 import { AsrBatch, pocketsphinxMissing } from './asr.js';
 import { writeFileAtomic } from '../engine/atomic.js';
 import { melComparePng, type MelImage as PlotMel } from '../util/plot.js';
-import { kMeans, ndbJsd, seedSpread, type FrameSet } from './diversity.js';
+import { assignToCentroids, binProportions, kMeans, ndbJsd, seedSpread, type FrameSet } from './diversity.js';
 import { addPitchCounts, comparePitch, emptyPitchCounts, MCD_ORDER, mcdSum, melL1, melSsim, normalizeWords, pitchSummary, wordErrors, type MelImage, type PitchCounts } from './metrics.js';
 
 export type NaiveSampler = 'ddpm' | 'ddim';
@@ -347,17 +347,19 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
   const groundTruth: FrameSet = { data: concat(groundTruthFrames), dim: M };
   const referenceFrames = groundTruth.data.length / M;
   let centroids: FrameSet | undefined;
+  let referenceShares: Float64Array | undefined;
   if (referenceFrames >= 10 * ndbBins) {
     const stride = Math.max(1, Math.floor(referenceFrames / 20000));
     const picked = new Float32Array(Math.ceil(referenceFrames / stride) * M);
     let n = 0;
     for (let f = 0; f < referenceFrames; f += stride, n++) picked.set(groundTruth.data.subarray(f * M, f * M + M), n * M);
     centroids = kMeans({ data: picked.subarray(0, n * M), dim: M }, ndbBins, { seed: 0 });
+    referenceShares = binProportions(assignToCentroids(groundTruth, centroids), ndbBins);
   } else log(`${referenceFrames} ground-truth frames: too few for ${ndbBins} NDB bins (10 a bin), no NDB/JSD`);
 
   const out: EvalRow[] = rows.map((r) => {
     const a = acc.get(r.label)!;
-    const diversity = centroids && a.generated.length > 0 ? ndbJsd(groundTruth, { data: concat(a.generated), dim: M }, { centroids }) : undefined;
+    const diversity = centroids && a.generated.length > 0 ? ndbJsd(groundTruth, { data: concat(a.generated), dim: M }, { centroids, ...(referenceShares ? { referenceShares } : {}) }) : undefined;
     const p = a.pitchUsed ? pitchSummary(a.pitch) : undefined;
     return {
       label: r.label, kind: r.kind, model: r.model, steps: r.steps, timescale: r.timescale, sampler: r.sampler,

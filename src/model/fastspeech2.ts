@@ -214,7 +214,6 @@ export interface SpeakerInput {
 }
 
 /** The model has a speaker input (an id table or an external embedding). */
-export const isMultiSpeaker = (cfg: FastSpeech2Config): boolean => cfg.numSpk > 0 || (cfg.spkEmbedDim ?? 0) > 0;
 
 /**
  * The speaker vector [B, 1, H] added to one of the three inputs, as the official FastSpeech2 does:

@@ -11,6 +11,9 @@ import type { AcousticModelOptions } from '../model/inference.js';
 import { BOS, EOS, PAD, PhoneVocab, UNK } from '../text/phones.js';
 import { symbolsById, VoiceError, type VoiceConfig } from './config.js';
 
+/** The largest voice.json read (Node) or fetched (a page). */
+export const MAX_VOICE_JSON_BYTES = 16 << 20;
+
 export interface LoadedVoice {
   /** Absolute directory of the voice (its base URL when loaded in a browser). */
   dir: string;

@@ -2,12 +2,11 @@
 // and assembled by assemble.ts).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { assembleVoice, type LoadedVoice } from './assemble.js';
+import { assembleVoice, MAX_VOICE_JSON_BYTES, type LoadedVoice } from './assemble.js';
 import { parseVoiceConfig, VoiceError, type VoiceConfig } from './config.js';
 import { resolveVoice, type ResolveOptions, type ResolvedVoice, type VoiceSpec } from './store.js';
 
 /** voice.json larger than this is not a voice file. */
-const MAX_VOICE_JSON_BYTES = 16 << 20;
 
 export { assembleVoice, vocabOf, type LoadedVoice, type VoiceLocation } from './assemble.js';
 

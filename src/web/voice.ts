@@ -1,12 +1,11 @@
 // A voice package loaded by URL: the same files as a voice directory (voice.json, the model's
 // safetensors, the vocoder's), fetched (once, through the Cache API) and checked exactly as the
 // Node loader checks a directory.
-import { assembleVoice, type LoadedVoice } from '../voice/assemble.js';
+import { assembleVoice, MAX_VOICE_JSON_BYTES, type LoadedVoice } from '../voice/assemble.js';
 import { parseVoiceConfig, VoiceError } from '../voice/config.js';
 import { fetchBytes, type FetchOptions } from './fetch.js';
 
 /** voice.json larger than this is not a voice file (as in Node). */
-const MAX_VOICE_JSON_BYTES = 16 << 20;
 
 /** The voice's base URL (ending in '/') from the URL of its directory or of its voice.json. */
 export function voiceBaseUrl(url: string | URL, base?: string): URL {
