@@ -10,7 +10,7 @@ import { builtinModules, createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { cmuDict } from '../src/text/cmudict.js';
+import { cmuDictFromPackage } from '../src/text/cmudict.js';
 import { encodeCompactDict } from '../src/text/cmudict-compact.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     const wasm = readFileSync(join(out, f.files[1]));
     sizes.push(`dist/web/${f.out} ${kb(js.length)} kB (${kb(gzipSync(js).length)} kB gzipped; ${f.files[1]} ${kb(wasm.length)} kB); Node built-ins stubbed: ${stubbed.join(', ') || 'none'}`);
   }
-  const dict = gzipSync(encodeCompactDict(cmuDict()), { level: 9 });
+  const dict = gzipSync(encodeCompactDict(cmuDictFromPackage()), { level: 9 });
   writeFileSync(join(out, 'cmudict.pdc1.gz'), dict);
   process.stdout.write(`web bundles: ${sizes.join('; ')}; dictionary dist/web/cmudict.pdc1.gz ${kb(dict.length)} kB\n`);
 }

@@ -5,6 +5,8 @@
 //   the word as ASCII bytes (< 0x80), then its phones as 0x80 | phone id (at least one).
 // A byte below 0x80 after a phone starts the next entry, so no lengths or separators are stored.
 
+import { PronouncingTable, TableBuilder, type PronunciationSource } from './pronunciations.js';
+
 const MAGIC = 'PDC1';
 
 export class CompactDictError extends Error {
@@ -15,9 +17,9 @@ export class CompactDictError extends Error {
 }
 
 /** Encodes a dictionary: ASCII words up to 255 characters, 1..128 distinct phone symbols, no empty pronunciations. */
-export function encodeCompactDict(dict: ReadonlyMap<string, readonly string[]>): Uint8Array {
+export function encodeCompactDict(dict: PronunciationSource): Uint8Array {
   const words = [...dict.keys()].sort();
-  const phones = [...new Set([...dict.values()].flat())].sort();
+  const phones = [...new Set(words.flatMap((w) => dict.get(w)!))].sort();
   if (phones.length > 128) throw new CompactDictError(`${phones.length} phone symbols (at most 128)`);
   const id = new Map(phones.map((p, i) => [p, i]));
   const out: number[] = [];
@@ -51,8 +53,8 @@ export function encodeCompactDict(dict: ReadonlyMap<string, readonly string[]>):
 }
 
 
-/** Decodes encodeCompactDict's bytes; CompactDictError for anything else. */
-export function decodeCompactDict(bytes: Uint8Array): Map<string, string[]> {
+/** Decodes encodeCompactDict's bytes straight into a table; CompactDictError for anything else. */
+export function decodeCompactDict(bytes: Uint8Array): PronouncingTable {
   const bad = (why: string): never => {
     throw new CompactDictError(`${why} (not a PDC1 file, or corrupt)`);
   };
@@ -67,7 +69,7 @@ export function decodeCompactDict(bytes: Uint8Array): Map<string, string[]> {
     phones.push(String.fromCharCode(...bytes.subarray(at, end)));
     at = end + 1;
   }
-  const map = new Map<string, string[]>();
+  const table = new TableBuilder();
   let prev = '';
   for (let n = 0; n < count; n++) {
     if (at >= bytes.length) bad(`${n} of ${count} entries`);
@@ -83,9 +85,13 @@ export function decodeCompactDict(bytes: Uint8Array): Map<string, string[]> {
       pron.push(p!);
     }
     if (pron.length === 0) bad(`entry ${n} ('${w}') has no phones`);
-    map.set(w, pron);
+    try {
+      table.add(w, pron);
+    } catch (e) {
+      bad(`entry ${n}: ${(e as Error).message}`);
+    }
     prev = w;
   }
   if (at !== bytes.length) bad(`${bytes.length - at} bytes after the last entry`);
-  return map;
+  return table.finish();
 }

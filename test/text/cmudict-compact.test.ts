@@ -1,16 +1,26 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cmuDict } from '../../src/text/cmudict.js';
+import { cmuDict, cmuDictFromPackage } from '../../src/text/cmudict.js';
 import { CompactDictError, decodeCompactDict, encodeCompactDict } from '../../src/text/cmudict-compact.js';
 
 test('compact dictionary: the whole CMU dictionary survives encode/decode exactly', () => {
-  const dict = cmuDict();
+  const dict = cmuDictFromPackage();
   const bytes = encodeCompactDict(dict);
   const back = decodeCompactDict(bytes);
   assert.equal(back.size, dict.size);
   for (const [w, p] of dict) assert.deepEqual(back.get(w), p, w);
   // The point of the format: well under the npm module's 4.7 MB of JavaScript.
   assert.ok(bytes.length < 1.5e6, `${bytes.length} bytes`);
+});
+
+test("the run-time dictionary (the build's compact file) is the npm package's, entry for entry", () => {
+  const fromPackage = cmuDictFromPackage();
+  const runtime = cmuDict();
+  assert.equal(runtime.size, fromPackage.size);
+  assert.ok(fromPackage.size > 120_000, `${fromPackage.size} entries`);
+  const a = [...runtime];
+  let i = 0;
+  for (const entry of fromPackage) assert.deepEqual(a[i++], entry);
 });
 
 test('compact dictionary: byte layout of a two-word dictionary (front coding, phone ids with the high bit)', () => {
