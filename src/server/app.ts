@@ -190,7 +190,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     if (req.method !== method) throw new ApiError(405, `${route} takes ${method}, not ${req.method}`, 'invalid_request_error', null, 'method_not_allowed', { Allow: method });
     switch (route) {
       case '/metrics': {
-        const body = metrics.render({ queueLength: pool.queueLength, busyWorkers: pool.busy, workers: pool.readyWorkers, inFlight });
+        const body = metrics.render({ queueLength: pool.queueLength, busyWorkers: pool.busy, workers: pool.readyWorkers, inFlight, workerRestarts: pool.restarts });
         res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
         res.end(body);
         break;

@@ -22,7 +22,7 @@ export class Metrics {
     this.ttfbSum += seconds;
   }
 
-  render(g: { queueLength: number; busyWorkers: number; workers: number; inFlight: number }): string {
+  render(g: { queueLength: number; busyWorkers: number; workers: number; inFlight: number; workerRestarts: number }): string {
     const lines: string[] = [];
     const metric = (name: string, type: string, help: string, rows: [string, number][]) => {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -34,6 +34,7 @@ export class Metrics {
     metric('prodiff_queue_length', 'gauge', 'Synthesis jobs waiting for a worker.', [['', g.queueLength]]);
     metric('prodiff_workers', 'gauge', 'Synthesis worker threads ready.', [['', g.workers]]);
     metric('prodiff_workers_busy', 'gauge', 'Workers running a job.', [['', g.busyWorkers]]);
+    metric('prodiff_worker_restarts_total', 'counter', 'Synthesis workers started again after one died.', [['', g.workerRestarts]]);
     metric('prodiff_in_flight_requests', 'gauge', 'Requests being answered.', [['', g.inFlight]]);
     metric('prodiff_synthesis_seconds_total', 'counter', 'Seconds workers spent on jobs (synthesis and encoding).', [['', round(this.synthesisSeconds)]]);
     metric('prodiff_audio_seconds_total', 'counter', 'Seconds of audio synthesised.', [['', round(this.audioSeconds)]]);

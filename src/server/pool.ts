@@ -16,8 +16,10 @@ export interface JobHandle {
 }
 
 interface Slot {
+  index: number;
   worker: Worker;
   ready: boolean;
+  restarts: number;
   job?: { spec: JobSpec; sink: JobSink };
 }
 
@@ -36,31 +38,57 @@ export class WorkerPool {
   private meanJobSeconds = 1;
   readonly started: Promise<void>;
 
-  constructor(readonly size: number, readonly maxQueue: number, config: WorkerConfig, workerUrl: URL) {
+  constructor(readonly size: number, readonly maxQueue: number, private readonly config: WorkerConfig, private readonly workerUrl: URL, private readonly restartDelayMs = 1000) {
     const starts: Promise<void>[] = [];
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(workerUrl, { workerData: config });
-      const slot: Slot = { worker, ready: false };
+      const slot = { index: i, ready: false, restarts: 0 } as Slot;
       this.slots.push(slot);
-      starts.push(new Promise((resolve, reject) => {
-        worker.on('message', (m: FromWorker) => {
-          if (m.type === 'ready') {
-            slot.ready = true;
-            resolve();
-            this.dispatch();
-          } else if (m.type === 'startup-failed') reject(new Error(`worker ${i}: ${m.message}`));
-          else this.onJobMessage(slot, m);
-        });
-        worker.on('error', (e) => {
-          reject(e);
-          this.onWorkerDeath(slot, e);
-        });
-        worker.on('exit', (code) => {
-          if (!this.closing) this.onWorkerDeath(slot, new Error(`worker exited with code ${code}`));
-        });
-      }));
+      starts.push(new Promise((resolve, reject) => this.spawn(slot, resolve, reject)));
     }
     this.started = Promise.all(starts).then(() => undefined);
+  }
+
+  /** Workers started again after one died (a crash, an out-of-memory abort): for /metrics. */
+  get restarts(): number {
+    return this.slots.reduce((n, s) => n + s.restarts, 0);
+  }
+
+  /**
+   * Starts the slot's worker. The first start settles the pool's `started`; a worker that dies
+   * later fails its job and is replaced after restartDelayMs, so one bad request cannot take
+   * capacity away for good. A replacement that cannot start (the voice vanished) is not retried.
+   */
+  private spawn(slot: Slot, started?: () => void, failed?: (e: Error) => void): void {
+    const worker = new Worker(this.workerUrl, { workerData: this.config });
+    slot.worker = worker;
+    let dead = false;
+    const died = (e: Error) => {
+      if (dead) return;
+      dead = true;
+      const wasReady = slot.ready;
+      this.onWorkerDeath(slot, e);
+      failed?.(e);
+      void worker.terminate();
+      if (wasReady && !this.closing) {
+        setTimeout(() => {
+          if (this.closing) return;
+          slot.restarts++;
+          this.spawn(slot);
+        }, this.restartDelayMs);
+      }
+    };
+    worker.on('message', (m: FromWorker) => {
+      if (m.type === 'ready') {
+        slot.ready = true;
+        started?.();
+        this.dispatch();
+      } else if (m.type === 'startup-failed') died(new Error(`worker ${slot.index}: ${m.message}`));
+      else this.onJobMessage(slot, m);
+    });
+    worker.on('error', died);
+    worker.on('exit', (code) => {
+      if (!this.closing) died(new Error(`worker exited with code ${code}`));
+    });
   }
 
   get queueLength(): number {
