@@ -93,15 +93,24 @@ export function formatReport(entries: JournalEntry[]): string {
 /** Aligns every utterance of a corpus (LJSpeech layout, or one such folder per speaker) into `outDir`. */
 export async function alignCorpus(corpusDir: string, outDir: string, aligner: Aligner, o: AlignCorpusOptions = {}): Promise<AlignCorpusResult> {
   const corpus = readCorpus(corpusDir);
+  const unusable = corpus.skipped.map((s): JournalEntry => ({ id: s.id, status: 'skipped', reason: s.problem }));
+  return alignUtterances(corpus.utterances, outDir, aligner, o, unusable);
+}
+
+/**
+ * Aligns `utterances` into `outDir` (DIR/<id>.tsv, the journal, report.tsv listing `unusable` too):
+ * the work behind `prodiff align` and preprocessing of a corpus without phone times.
+ */
+export async function alignUtterances(utterances: Utterance[], outDir: string, aligner: Aligner, o: AlignCorpusOptions = {}, unusable: JournalEntry[] = []): Promise<AlignCorpusResult> {
   mkdirSync(outDir, { recursive: true });
   const journalPath = join(outDir, '.journal.jsonl');
   const journal = readJournal(journalPath);
   const entries = new Map<string, JournalEntry>();
-  for (const s of corpus.skipped) entries.set(s.id, { id: s.id, status: 'skipped', reason: s.problem });
+  for (const e of unusable) entries.set(e.id, e);
   let done = 0;
-  const total = corpus.utterances.length;
+  const total = utterances.length;
   o.onProgress?.(0, total);
-  for (const utt of corpus.utterances) {
+  for (const utt of utterances) {
     const out = join(outDir, `${utt.id}.tsv`);
     const prev = journal.get(utt.id);
     let e: JournalEntry;

@@ -14,7 +14,7 @@ import { readAlignment, readCorpus, type Utterance } from './corpus.js';
 import { featuresOf } from './features.js';
 import { loadAudio } from '../audio/resample.js';
 import type { AlignedPhone } from './festival.js';
-import { alignUtterance } from './align-corpus.js';
+import { alignUtterances } from './align-corpus.js';
 import { Aligner, BUNDLED_ALIGNER } from './aligner.js';
 
 const CACHE_VERSION = 1;
@@ -159,20 +159,13 @@ export async function preprocess(corpusDir: string, cacheDir: string, o: Preproc
     log(`${unaligned.length} utterances have no phone times: aligning them with the built-in aligner`);
     const aligner = await Aligner.load(o.alignerModel ?? BUNDLED_ALIGNER);
     try {
-      let n = 0;
-      o.onAlignProgress?.(0, unaligned.length);
-      for (const utt of unaligned) {
-        const out = join(alignDir, `${utt.id}.tsv`);
-        if (!existsSync(out)) {
-          const e = await alignUtterance(aligner, utt, out);
-          if (e.status === 'skipped') {
-            skipped.push({ id: utt.id, problem: `alignment: ${e.reason}` });
-            log(`skipped ${utt.id}: alignment: ${e.reason}`);
-          }
-        }
-        if (existsSync(out)) utt.alignment = out;
-        o.onAlignProgress?.(++n, unaligned.length);
-      }
+      const r = await alignUtterances(unaligned, alignDir, aligner, {
+        ...(o.onAlignProgress ? { onProgress: o.onAlignProgress } : {}),
+        log: (line) => log(line.replace(/^skipped (\S+): /, 'skipped $1: alignment: ')),
+      });
+      for (const e of r.skipped) skipped.push({ id: e.id, problem: `alignment: ${e.reason}` });
+      const alignedIds = new Set(r.ranked.map((e) => e.id));
+      for (const utt of unaligned) if (alignedIds.has(utt.id)) utt.alignment = join(alignDir, `${utt.id}.tsv`);
     } finally {
       await aligner.close();
     }

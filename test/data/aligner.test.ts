@@ -149,7 +149,11 @@ test('prodiff preprocess aligns a corpus that has no phone times (the same code 
     assert.match(r.stderr, /3 utterances have no phone times/);
     const idx = JSON.parse(readFileSync(join(dir, 'cache', 'index.json'), 'utf-8')) as { utterances: { id: string; frames: number }[] };
     assert.equal(idx.utterances.length, 3);
-    assert.deepEqual(readdirSync(join(dir, 'cache', 'alignments')).sort(), ['tiny00001.tsv', 'tiny00002.tsv', 'tiny00003.tsv']);
+    assert.deepEqual(readdirSync(join(dir, 'cache', 'alignments')).sort(), ['.journal.jsonl', 'report.tsv', 'tiny00001.tsv', 'tiny00002.tsv', 'tiny00003.tsv']);
+    // The same report as prodiff align's: every utterance with its confidence.
+    const report = readFileSync(join(dir, 'cache', 'alignments', 'report.tsv'), 'utf-8').trim().split('\n');
+    assert.equal(report.length, 4);
+    assert.ok(report.slice(1).every((row) => /^tiny0000[123]\taligned\t-?\d/.test(row)), report.join('\n'));
     // --trim-silence: the same corpus, edge pauses cut to 50 ms: fewer frames, same utterances.
     const t = prodiff('preprocess', c, '--out', join(dir, 'cache-trim'), '--workers', '1', '--trim-silence', '0.05');
     assert.equal(t.status, 0, t.stderr);
