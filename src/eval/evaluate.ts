@@ -11,6 +11,7 @@ import { readSafetensors } from '../engine/safetensors.js';
 import { loadProDiffWeights, type LoadedWeights } from '../model/checkpoint.js';
 import { AcousticModel } from '../model/inference.js';
 import { acousticWeightsPath } from '../model/load-acoustic.js';
+import { createVocoder } from '../model/vocoder.js';
 import { AsrBatch, pocketsphinxMissing } from './asr.js';
 import { writeFileAtomic } from '../engine/atomic.js';
 import { melComparePng, type MelImage as PlotMel } from '../util/plot.js';
@@ -43,6 +44,8 @@ export interface EvalOptions {
   /** k-means bins of NDB/JSD (default 50; no NDB/JSD when the reference has fewer than 10 frames a bin). */
   ndbBins?: number;
   griffinLimIterations?: number;
+  /** A Vocos generator (.safetensors, e.g. a voice's vocoder.safetensors): with `asr`, every row's mel is also vocoded with it and transcribed (werVocoder). */
+  vocoder?: string;
   threads?: number;
   log?: (line: string) => void;
 }
@@ -67,6 +70,8 @@ export interface EvalRow {
   /** Acoustic real-time factor: encoder + adaptor + sampler wall time / audio duration (Griffin-Lim not included). */
   rtf: number | null;
   wer: number | null;
+  /** WER of the same mels through `vocoder` (null without one). */
+  werVocoder: number | null;
   /** Mean std across seeds per mel element (needs seeds >= 2). */
   seedSpread: number | null;
   /** Share of k-means bins of the ground-truth frames whose share of generated frames differs (5 % z-test). */
@@ -86,6 +91,8 @@ export interface EvalUtteranceResult {
   hypothesis?: string;
   wordErrors?: number;
   words?: number;
+  vocoderHypothesis?: string;
+  vocoderWordErrors?: number;
 }
 
 export interface EvalReport {
@@ -112,7 +119,8 @@ const METRIC_DEFINITIONS: Record<string, string> = {
   seedSpread: 'diversity: standard deviation across the seeds of one utterance (same durations) per mel element, averaged (log10-mel units); 0 = deterministic',
   ndb: 'diversity: NDB/K (Richardson & Weiss 2018): k-means bins of the ground-truth mel frames of the split, share of bins where a two-proportion z-test (5 %) finds the generated frames (all seeds) in a different proportion; lower = closer to the data distribution',
   jsd: 'diversity: Jensen-Shannon divergence in bits of the generated and ground-truth bin histograms (same bins as NDB); 0 = same',
-  wer: 'pocketsphinx (en-us) word error rate of the vocoded audio against the normalised text: (S + D + I) / reference words, pooled over utterances',
+  wer: 'pocketsphinx (en-us) word error rate of the Griffin-Lim audio against the normalised text: (S + D + I) / reference words, pooled over utterances',
+  werVocoder: 'the same word error rate with the mels vocoded by the given neural vocoder (--vocoder) instead of Griffin-Lim',
 };
 
 interface System {
@@ -137,6 +145,8 @@ interface Accumulator {
   seconds: number;
   timed: boolean;
   wordErrors: number;
+  vocoderWordErrors: number;
+  vocoderWords: number;
   words: number;
   transcribed: boolean;
   spreadSum: number;
@@ -145,7 +155,7 @@ interface Accumulator {
   generated: Float32Array[];
 }
 
-const newAcc = (): Accumulator => ({ frames: 0, l1: 0, ssim: 0, mcd: 0, melFrames: 0, pitch: emptyPitchCounts(), pitchUsed: false, ms: 0, seconds: 0, timed: false, wordErrors: 0, words: 0, transcribed: false, spreadSum: 0, spreadCount: 0, generated: [] });
+const newAcc = (): Accumulator => ({ frames: 0, l1: 0, ssim: 0, mcd: 0, melFrames: 0, pitch: emptyPitchCounts(), pitchUsed: false, ms: 0, seconds: 0, timed: false, wordErrors: 0, words: 0, vocoderWordErrors: 0, vocoderWords: 0, transcribed: false, spreadSum: 0, spreadCount: 0, generated: [] });
 
 async function buildSystems(o: EvalOptions, log: (l: string) => void): Promise<System[]> {
   const loaded: { path: string; w: LoadedWeights }[] = o.runs.map((r) => ({ path: acousticWeightsPath(r), w: loadProDiffWeights(acousticWeightsPath(r)) }));
@@ -237,6 +247,8 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
     }
   }
 
+  const vocoder = asr && o.vocoder ? await createVocoder('vocos', { mel: PRODIFF_MEL, file: o.vocoder, ...(o.threads ? { threads: o.threads } : {}) }) : undefined;
+  if (o.vocoder && !asr) log(`--vocoder ${o.vocoder} is only used for ASR (--asr): ignored`);
   const systems = await buildSystems(o, log);
   const rows: System[] = [
     ...(asr && wavs ? [{ label: 'corpus recording (ASR ceiling)', kind: 'recording' as const, model: null, steps: null, timescale: null, sampler: null }] : []),
@@ -278,7 +290,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
       reference.set(e.id, normalizeWords(e.text));
       const t0 = performance.now();
 
-      const score = (row: System, mel: MelImage, ms: number | undefined) => {
+      const score = async (row: System, mel: MelImage, ms: number | undefined) => {
         const a = acc.get(row.label)!;
         const l1 = melL1(mel, gt), ssim = melSsim(mel, gt), mcdS = mcdSum(mel, gt);
         a.l1 += l1 * T; a.ssim += ssim * T; a.mcd += mcdS; a.melFrames += T; a.frames += T;
@@ -289,6 +301,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
         a.pitchUsed = true;
         if (ms !== undefined) { a.ms += ms; a.seconds += uttSeconds; a.timed = true; }
         asr?.add(`${row.label}\u0000${e.id}`, wave, sampleRate);
+        if (vocoder) asr!.add(`${row.label}\u0000${e.id}\u0000vocoder`, await vocoder.synthesize(Float32Array.from(mel.data), T), vocoder.sampleRate);
         perUtterance.push({ id: e.id, system: row.label, melL1: l1, ssim, mcd: mcdS / T, pitch: pc });
       };
 
@@ -299,11 +312,11 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
           asr!.add(`${row.label}\u0000${e.id}`, loadAudio(wav, sampleRate).samples, sampleRate);
           perUtterance.push({ id: e.id, system: row.label });
         } else if (row.kind === 'ground-truth-mel') {
-          score(row, gt, undefined);
+          await score(row, gt, undefined);
         } else {
           const r = await row.acoustic!.synthesize(tokens, { mel2ph, seed, speaker: e.speakerId });
           if (r.frames !== T || r.mels !== M) throw new Error(`${row.label}: ${r.frames} x ${r.mels} frames for ${T} x ${M}`);
-          score(row, { data: r.mel, frames: T, mels: M }, r.timings.encoderMs + r.timings.adaptorMs + r.timings.denoiserMs);
+          await score(row, { data: r.mel, frames: T, mels: M }, r.timings.encoderMs + r.timings.adaptorMs + r.timings.denoiserMs);
           if (o.plot && ui === 0) plotMels.push({ title: row.label, data: r.mel, frames: T, nMels: M });
           const samples = [r.mel];
           for (let k = 1; k < seeds; k++) samples.push((await row.acoustic!.synthesize(tokens, { mel2ph, seed: seed + k, speaker: e.speakerId })).mel);
@@ -328,10 +341,16 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
         u.hypothesis = h; u.wordErrors = we.errors; u.words = we.words;
         const a = acc.get(u.system)!;
         a.wordErrors += we.errors; a.words += we.words; a.transcribed = true;
+        const hv = hyps.get(`${u.system}\u0000${u.id}\u0000vocoder`);
+        if (hv === undefined) continue;
+        const wv = wordErrors(reference.get(u.id)!, normalizeWords(hv));
+        u.vocoderHypothesis = hv; u.vocoderWordErrors = wv.errors;
+        a.vocoderWordErrors += wv.errors; a.vocoderWords += wv.words;
       }
     }
   } finally {
     asr?.dispose();
+    await vocoder?.dispose?.();
   }
 
   if (o.plot) writeFileAtomic(o.plot, melComparePng(plotMels));
@@ -372,6 +391,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
       ffe: p ? p.ffe : null,
       rtf: a.timed ? a.ms / 1000 / a.seconds : null,
       wer: a.transcribed && a.words > 0 ? a.wordErrors / a.words : null,
+      werVocoder: a.vocoderWords > 0 ? a.vocoderWordErrors / a.vocoderWords : r.kind === 'recording' && vocoder && a.words > 0 ? a.wordErrors / a.words : null,
       seedSpread: a.spreadCount > 0 ? a.spreadSum / a.spreadCount : null,
       ndb: diversity ? diversity.ndbRatio : null,
       jsd: diversity ? diversity.jsdBits : null,
@@ -390,14 +410,15 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
 /** The report as a markdown table (plus a line on the data and the ASR). */
 export function formatTable(r: EvalReport): string {
   const fmt = (v: number | null, digits: number, pct = false) => (v === null ? '–' : pct ? `${(100 * v).toFixed(digits)}%` : v.toFixed(digits));
+  const withVocoder = r.rows.some((row) => row.werVocoder !== null);
   const lines = [
     `${r.utterances.length} '${r.split}' utterances (${r.seconds.toFixed(1)} s) of ${r.cache}, ground-truth durations; Griffin-Lim ${r.settings.griffinLimIterations} iterations; ASR: ${r.asr.used ? 'pocketsphinx' : r.asr.note}`,
     '',
-    '| system | steps | mel L1 | SSIM | MCD (dB) | logF0 RMSE (cents) | V/UV error | FFE | acoustic RTF | ASR WER | seed spread | NDB/K | JSD |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| system | steps | mel L1 | SSIM | MCD (dB) | logF0 RMSE (cents) | V/UV error | FFE | acoustic RTF | ASR WER |${withVocoder ? ' WER (vocoder) |' : ''} seed spread | NDB/K | JSD |`,
+    `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|${withVocoder ? '---:|' : ''}---:|---:|---:|`,
   ];
   for (const row of r.rows) {
-    lines.push(`| ${row.label} | ${row.steps ?? '–'} | ${fmt(row.melL1, 4)} | ${fmt(row.ssim, 4)} | ${fmt(row.mcd, 2)} | ${fmt(row.logF0RmseCents, 1)} | ${fmt(row.vde, 1, true)} | ${fmt(row.ffe, 1, true)} | ${fmt(row.rtf, 4)} | ${fmt(row.wer, 1, true)} | ${fmt(row.seedSpread, 4)} | ${fmt(row.ndb, 2)} | ${fmt(row.jsd, 4)} |`);
+    lines.push(`| ${row.label} | ${row.steps ?? '–'} | ${fmt(row.melL1, 4)} | ${fmt(row.ssim, 4)} | ${fmt(row.mcd, 2)} | ${fmt(row.logF0RmseCents, 1)} | ${fmt(row.vde, 1, true)} | ${fmt(row.ffe, 1, true)} | ${fmt(row.rtf, 4)} | ${fmt(row.wer, 1, true)} |${withVocoder ? ` ${fmt(row.werVocoder, 1, true)} |` : ''} ${fmt(row.seedSpread, 4)} | ${fmt(row.ndb, 2)} | ${fmt(row.jsd, 4)} |`);
   }
   return lines.join('\n') + '\n';
 }

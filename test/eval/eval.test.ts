@@ -13,6 +13,9 @@ import { pocketsphinxMissing } from '../../src/eval/asr.js';
 import { commands } from '../../src/cli/commands.js';
 import { CORPUS_TINY, TINY_TEACHER } from '../tiny.js';
 import { withHparams } from '../../src/model/hparams.js';
+import { repoRoot } from '../golden.js';
+
+const BUNDLED_VOCODER = join(repoRoot, 'voices', 'en_US-slt-prodiff-small', 'vocoder.safetensors');
 
 
 test('prodiff eval on a tiny teacher and its 2-step student: rows, table, JSON, finite metrics', async (t) => {
@@ -27,7 +30,7 @@ test('prodiff eval on a tiny teacher and its 2-step student: rows, table, JSON, 
     await distill({ teacher, out: student, steps: 2, stageSteps: 2, resume: false, log: quiet });
 
     const asrMissing = pocketsphinxMissing();
-    const report: EvalReport = await evaluate({ runs: [teacher, student], cache, split: 'test', asr: true, griffinLimIterations: 4, threads: 1, seeds: 2, ndbBins: 4, plot: join(dir, 'mels.png') });
+    const report: EvalReport = await evaluate({ runs: [teacher, student], cache, split: 'test', asr: true, griffinLimIterations: 4, threads: 1, seeds: 2, ndbBins: 4, plot: join(dir, 'mels.png'), vocoder: BUNDLED_VOCODER });
     const labels = report.rows.map((r) => r.label);
     const expected = [
       ...(asrMissing ? [] : ['corpus recording (ASR ceiling)']),
@@ -35,7 +38,7 @@ test('prodiff eval on a tiny teacher and its 2-step student: rows, table, JSON, 
     ];
     assert.deepEqual(labels, expected);
     assert.equal(report.asr.used, !asrMissing);
-    if (asrMissing) assert.ok(report.rows.every((r) => r.wer === null), 'no WER without ASR');
+    if (asrMissing) assert.ok(report.rows.every((r) => r.wer === null && r.werVocoder === null), 'no WER without ASR');
     assert.ok(report.utterances.length >= 1);
     const gt = report.rows.find((r) => r.kind === 'ground-truth-mel')!;
     assert.equal(gt.melL1, 0);
@@ -69,7 +72,7 @@ test('prodiff eval on a tiny teacher and its 2-step student: rows, table, JSON, 
 
     const table = formatTable(report);
     const lines = table.trim().split('\n');
-    assert.match(lines[2]!, /^\| system \| steps \| mel L1 \| SSIM \| MCD \(dB\) \| logF0 RMSE \(cents\) \| V\/UV error \| FFE \| acoustic RTF \| ASR WER \| seed spread \| NDB\/K \| JSD \|$/);
+    assert.match(lines[2]!, /^\| system \| steps \| mel L1 \| SSIM \| MCD \(dB\) \| logF0 RMSE \(cents\) \| V\/UV error \| FFE \| acoustic RTF \| ASR WER \|( WER \(vocoder\) \|)? seed spread \| NDB\/K \| JSD \|$/);
     assert.equal(lines.length, 4 + report.rows.length);
     assert.match(table, /\| ground-truth mel \+ Griffin-Lim \| – \| 0\.0000 \| 1\.0000 \| 0\.00 \|/);
 
@@ -97,6 +100,12 @@ test('prodiff eval on a tiny teacher and its 2-step student: rows, table, JSON, 
     await t.test('ASR WER (pocketsphinx) of every row', { skip: asrMissing ? `ASR not exercised: ${asrMissing}` : false }, () => {
       assert.equal(report.rows[0]!.kind, 'recording');
       for (const r of report.rows) assert.ok(Number.isFinite(r.wer) && r.wer! >= 0, `${r.label} wer ${r.wer}`);
+      // --vocoder: every row also transcribed through the neural vocoder; the recording row is the same audio either way.
+      for (const r of report.rows) assert.ok(Number.isFinite(r.werVocoder) && r.werVocoder! >= 0, `${r.label} vocoder wer ${r.werVocoder}`);
+      assert.equal(report.rows[0]!.werVocoder, report.rows[0]!.wer);
+      const gtUtt = report.perUtterance.filter((u) => u.system === 'ground-truth mel + Griffin-Lim');
+      assert.ok(gtUtt.every((u) => typeof u.vocoderHypothesis === 'string' && u.vocoderWordErrors !== undefined));
+      assert.match(formatTable(report), /\| ASR WER \| WER \(vocoder\) \|/);
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
