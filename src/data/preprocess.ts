@@ -155,15 +155,14 @@ export async function preprocess(corpusDir: string, cacheDir: string, o: Preproc
   const unaligned = corpus.utterances.filter((u) => !u.alignment);
   if (unaligned.length > 0) {
     const alignDir = join(cacheDir, 'alignments');
-    mkdirSync(alignDir, { recursive: true });
     log(`${unaligned.length} utterances have no phone times: aligning them with the built-in aligner`);
     const aligner = await Aligner.load(o.alignerModel ?? BUNDLED_ALIGNER);
     try {
-      const r = await alignUtterances(unaligned, alignDir, aligner, {
-        ...(o.onAlignProgress ? { onProgress: o.onAlignProgress } : {}),
-        log: (line) => log(line.replace(/^skipped (\S+): /, 'skipped $1: alignment: ')),
-      });
-      for (const e of r.skipped) skipped.push({ id: e.id, problem: `alignment: ${e.reason}` });
+      const r = await alignUtterances(unaligned, alignDir, aligner, o.onAlignProgress ? { onProgress: o.onAlignProgress } : {});
+      for (const e of r.skipped) {
+        skipped.push({ id: e.id, problem: `alignment: ${e.reason}` });
+        log(`skipped ${e.id}: alignment: ${e.reason}`);
+      }
       const alignedIds = new Set(r.ranked.map((e) => e.id));
       for (const utt of unaligned) if (alignedIds.has(utt.id)) utt.alignment = join(alignDir, `${utt.id}.tsv`);
     } finally {

@@ -248,7 +248,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
   }
 
   const vocoder = asr && o.vocoder ? await createVocoder('vocos', { mel: PRODIFF_MEL, file: o.vocoder, ...(o.threads ? { threads: o.threads } : {}) }) : undefined;
-  if (o.vocoder && !asr) log(`--vocoder ${o.vocoder} is only used for ASR (--asr): ignored`);
+  if (o.vocoder && !asr) log(`--vocoder ${o.vocoder} ignored: it only feeds the ASR, which is not running (${asrNote})`);
   const systems = await buildSystems(o, log);
   const rows: System[] = [
     ...(asr && wavs ? [{ label: 'corpus recording (ASR ceiling)', kind: 'recording' as const, model: null, steps: null, timescale: null, sampler: null }] : []),

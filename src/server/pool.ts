@@ -17,6 +17,7 @@ export interface JobHandle {
 
 interface Slot {
   index: number;
+  /** Set by spawn; replaced when a dead worker is restarted. */
   worker: Worker;
   ready: boolean;
   restarts: number;

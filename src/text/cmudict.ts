@@ -14,7 +14,7 @@ import { PronouncingTable } from './pronunciations.js';
 let cache: PronouncingTable | null = null;
 
 /** The compact dictionary file beside the web bundle (scripts/build-web.ts writes it). */
-export const COMPACT_DICT_URL = new URL('../../web/cmudict.pdc1.gz', import.meta.url);
+const COMPACT_DICT_URL = new URL('../../web/cmudict.pdc1.gz', import.meta.url);
 
 /** Reads the dictionary from the npm package itself (the build's source for the compact file). */
 export function cmuDictFromPackage(): PronouncingTable {
