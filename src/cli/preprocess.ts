@@ -6,6 +6,7 @@ import type { Command } from './command.js';
 import { requireInput } from './io.js';
 
 const USAGE = `usage: prodiff preprocess CORPUS --out CACHE [--workers N] [--aligner DIR] [--trim-silence SECONDS]
+                          [--valid-fraction 0.02] [--test-fraction 0.02]
 
 Computes token ids, durations, mel2ph, log-mel, f0/uv and energy for every utterance of an
 LJSpeech-layout corpus, plus the train/valid/test split and train-set f0 statistics
@@ -14,13 +15,15 @@ utterances without them are first aligned with the built-in aligner (as prodiff 
 CACHE/alignments/ (--aligner: another aligner model folder, e.g. one adapted by prodiff align
 --adapt). --trim-silence S cuts each utterance's leading and trailing pause (by its phone times)
 to at most S seconds, audio and times alike (default: no trimming; the pauses are given to <BOS>
-and <EOS>). Re-running skips finished utterances.
+and <EOS>). Re-running skips finished utterances. The split hashes each sentence (the utterance id
+without its speaker folder), so a multi-speaker corpus holds the same sentences out for every
+speaker; --valid-fraction / --test-fraction set the held-out shares.
 `;
 
 export const preprocessCommand: Command = {
   summary: 'corpus -> feature cache: preprocess CORPUS --out CACHE',
   async run(args) {
-    const p = parseCommandArgs(args, USAGE, { out: { type: 'string' }, workers: { type: 'string' }, aligner: { type: 'string' }, 'trim-silence': { type: 'string' } }, { maxPositionals: 1 });
+    const p = parseCommandArgs(args, USAGE, { out: { type: 'string' }, workers: { type: 'string' }, aligner: { type: 'string' }, 'trim-silence': { type: 'string' }, 'valid-fraction': { type: 'string' }, 'test-fraction': { type: 'string' } }, { maxPositionals: 1 });
     if (!p) return 0;
     const { values: v, positionals } = p;
     if (positionals.length !== 1) throw new UsageError('give the CORPUS folder');
@@ -32,6 +35,8 @@ export const preprocessCommand: Command = {
     const idx = await preprocess(positionals[0]!, v.out, {
       ...(workers !== undefined ? { workers } : {}),
       ...(v.aligner !== undefined ? { alignerModel: v.aligner } : {}),
+      ...(v['valid-fraction'] !== undefined ? { validFraction: numberFlag('valid-fraction', v['valid-fraction'], { min: 0, max: 0.5 }) } : {}),
+      ...(v['test-fraction'] !== undefined ? { testFraction: numberFlag('test-fraction', v['test-fraction'], { min: 0, max: 0.5 }) } : {}),
       ...(v['trim-silence'] !== undefined ? { trimSilence: numberFlag('trim-silence', v['trim-silence'], { min: 0 }) } : {}),
       onAlignProgress: (d, t) => {
         alignBar ??= new Progress({ label: 'align', total: t, unit: 'utt' }, d);

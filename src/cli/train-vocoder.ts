@@ -14,7 +14,7 @@ import { VOCOS_SMALL } from '../model/vocos.js';
 import { formatValue, Progress } from '../util/progress.js';
 import { numberFlag, parseCommandArgs, UsageError } from './args.js';
 import { requireInput } from './io.js';
-import { readRunConfig, resolveVocoderInit, trainVocoder, VOCODER_TRAIN_DEFAULTS, type VocoderTrainConfig } from '../train/vocoder.js';
+import { readRunConfig, resolveGeneratorInit, resolveVocoderInit, trainVocoder, VOCODER_TRAIN_DEFAULTS, type VocoderTrainConfig } from '../train/vocoder.js';
 
 const USAGE = `usage: prodiff train-vocoder --data DIR|CACHE --out RUN [options]
 
@@ -32,6 +32,9 @@ const USAGE = `usage: prodiff train-vocoder --data DIR|CACHE --out RUN [options]
   --init RUN              fine-tune: a new run starting from RUN's latest generator and discriminator
                           weights (fresh optimiser state, step 0); its model configuration is RUN's,
                           training options default to RUN's (mel-only pre-training to 0)
+  --init FILE.safetensors a new run from a generator file alone (a run's generator.safetensors, a
+                          voice's vocoder.safetensors): its generator, fresh discriminators (the
+                          discriminator and loss flags apply; mel-only pre-training defaults to 0)
   --steps N               total generator steps to reach (default 1000)
   --checkpoint-every N    steps between checkpoints (default 200)
   --threads N             ONNX Runtime threads per session (default 1)
@@ -104,7 +107,7 @@ export async function run(args: string[]): Promise<number> {
     const given = modelFlags.filter((k) => a[k] !== undefined);
     if (given.length) process.stderr.write(`prodiff train-vocoder: resuming ${out} with its stored configuration; ignoring ${given.map((k) => `--${k}`).join(' ')}\n`);
     if (a.init) process.stderr.write(`prodiff train-vocoder: resuming ${out}; --init applies to new runs only, ignored\n`);
-  } else if (a.init) {
+  } else if (a.init && !a.init.endsWith('.safetensors')) {
     const given = architectureFlags.filter((k) => a[k] !== undefined);
     if (given.length) throw new Error(`--init takes the model of ${a.init}; leave out ${given.map((k) => `--${k}`).join(' ')}`);
     const { init, config: from } = resolveVocoderInit(a.init);
@@ -114,10 +117,15 @@ export async function run(args: string[]): Promise<number> {
       pretrainMelSteps: num('pretrain-mel-steps', 0), seed: num('seed', from.seed), init,
     } satisfies VocoderTrainConfig;
   } else {
+    const fromFile = a.init ? resolveGeneratorInit(a.init) : undefined;
+    if (fromFile) {
+      const given = (['dim', 'intermediate', 'layers'] as const).filter((k) => a[k] !== undefined);
+      if (given.length) throw new Error(`--init ${a.init} fixes the generator's size; leave out ${given.map((k) => `--${k}`).join(' ')}`);
+    }
     const adversarial = (a.adversarial ?? VOCOS_LOSS.adversarial) as AdversarialLoss;
     if (adversarial !== 'hinge' && adversarial !== 'lsgan') throw new Error(`--adversarial must be hinge or lsgan, got '${adversarial}'`);
     const model: VocoderModelConfig = {
-      generator: { ...VOCOS_SMALL, dim: num('dim', VOCOS_SMALL.dim), intermediate: num('intermediate', VOCOS_SMALL.intermediate), layers: num('layers', VOCOS_SMALL.layers) },
+      generator: fromFile?.generator ?? { ...VOCOS_SMALL, dim: num('dim', VOCOS_SMALL.dim), intermediate: num('intermediate', VOCOS_SMALL.intermediate), layers: num('layers', VOCOS_SMALL.layers) },
       mpd: { ...MPD_SMALL, periods: a.periods ? list(a.periods) : MPD_SMALL.periods, channels: a['mpd-channels'] ? list(a['mpd-channels']) : MPD_SMALL.channels },
       mrd: { resolutions: a['mrd-ffts'] ? list(a['mrd-ffts']).map((n) => [n, n / 4] as [number, number]) : MRD_SMALL.resolutions, channels: num('mrd-channels', MRD_SMALL.channels) },
       loss: { adversarial, mel: num('mel-weight', VOCOS_LOSS.mel), mrd: num('mrd-weight', VOCOS_LOSS.mrd), featureMatching: num('fm-weight', VOCOS_LOSS.featureMatching) },
@@ -127,7 +135,8 @@ export async function run(args: string[]): Promise<number> {
     config = {
       ...d, model, batch: num('batch', d.batch), segmentFrames: num('segment-frames', d.segmentFrames), lr: num('lr', d.lr),
       scheduleSteps: num('schedule-steps', d.scheduleSteps), warmupSteps: num('warmup', d.warmupSteps),
-      pretrainMelSteps: num('pretrain-mel-steps', d.pretrainMelSteps), seed: num('seed', d.seed),
+      pretrainMelSteps: num('pretrain-mel-steps', fromFile ? 0 : d.pretrainMelSteps), seed: num('seed', d.seed),
+      ...(fromFile ? { init: fromFile.init } : {}),
     } satisfies VocoderTrainConfig;
   }
   if (!stored) config = { ...config, data: source };

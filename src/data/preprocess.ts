@@ -57,12 +57,25 @@ export interface WorkResult {
   seconds: number;
 }
 
-/** Splits deterministically by a hash of the id: about 2 % valid and 2 % test (at least one each when possible). */
-function splitOf(id: string, validFraction = 0.02, testFraction = 0.02): CacheEntry['split'] {
+/**
+ * Splits deterministically by a hash of the sentence key (at least one valid and one test
+ * utterance when possible). The key is the utterance id without its speaker folder prefix, so in a
+ * multi-speaker corpus that reads the same sentences with every voice, a held-out sentence is held
+ * out for every speaker: test sentences are unseen text, not only unseen audio.
+ */
+export function splitOf(sentenceKey: string, validFraction = DEFAULT_VALID_FRACTION, testFraction = DEFAULT_TEST_FRACTION): CacheEntry['split'] {
   let h = 2166136261;
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619) >>> 0;
+  for (let i = 0; i < sentenceKey.length; i++) h = Math.imul(h ^ sentenceKey.charCodeAt(i), 16777619) >>> 0;
   const u = h / 2 ** 32;
   return u < testFraction ? 'test' : u < testFraction + validFraction ? 'valid' : 'train';
+}
+
+export const DEFAULT_VALID_FRACTION = 0.02;
+export const DEFAULT_TEST_FRACTION = 0.02;
+
+/** The utterance id without the `SPEAKER_` prefix that a speaker folder gives it. */
+export function sentenceKey(id: string, speaker: string): string {
+  return speaker !== '' && id.startsWith(`${speaker}_`) ? id.slice(speaker.length + 1) : id;
 }
 
 /** Features, tokens and durations of one utterance, written to `item.out` (runs in a worker). */
@@ -125,6 +138,9 @@ export interface PreprocessOptions {
   workers?: number;
   /** Aligner model folder for utterances without phone times (default: the bundled aligner). */
   alignerModel?: string;
+  /** Shares of the sentences held out for validation and test (defaults 0.02 each). */
+  validFraction?: number;
+  testFraction?: number;
   onAlignProgress?: (done: number, total: number) => void;
   onProgress?: (done: number, total: number) => void;
   log?: (line: string) => void;
@@ -143,6 +159,12 @@ function readDone(path: string): WorkResult | undefined {
 
 export async function preprocess(corpusDir: string, cacheDir: string, o: PreprocessOptions = {}): Promise<CacheIndex> {
   const log = o.log ?? (() => {});
+  const validFraction = o.validFraction ?? DEFAULT_VALID_FRACTION;
+  const testFraction = o.testFraction ?? DEFAULT_TEST_FRACTION;
+  for (const [name, f] of [['validFraction', validFraction], ['testFraction', testFraction]] as const) {
+    if (!(f >= 0 && f < 1)) throw new Error(`preprocess: ${name} must be in [0, 1), got ${f}`);
+  }
+  if (validFraction + testFraction >= 1) throw new Error(`preprocess: validFraction + testFraction must be below 1 (got ${validFraction + testFraction}), or nothing is left to train on`);
   const corpus = readCorpus(corpusDir);
   const vocab = PhoneVocab.default().tokens.slice();
   const uttDir = join(cacheDir, 'utts');
@@ -218,13 +240,16 @@ export async function preprocess(corpusDir: string, cacheDir: string, o: Preproc
     .filter((u) => results.has(u.id))
     .map((u) => {
       const r = results.get(u.id)!;
-      return { id: u.id, speaker: u.speaker, speakerId: speakerIds.get(u.speaker)!, frames: r.frames, tokens: r.tokens, seconds: r.seconds, split: splitOf(u.id), text: u.normalized };
+      return { id: u.id, speaker: u.speaker, speakerId: speakerIds.get(u.speaker)!, frames: r.frames, tokens: r.tokens, seconds: r.seconds, split: splitOf(sentenceKey(u.id, u.speaker), validFraction, testFraction), text: u.normalized };
     });
   if (utterances.length === 0) throw new Error(`${corpusDir}: no utterance could be preprocessed (${skipped.length} skipped)`);
-  // Small corpora still get one validation and one test utterance.
-  if (utterances.length >= 3) {
-    if (!utterances.some((u) => u.split === 'valid')) utterances.find((u) => u.split === 'train')!.split = 'valid';
-    if (!utterances.some((u) => u.split === 'test')) utterances.filter((u) => u.split === 'train').pop()!.split = 'test';
+  // Small corpora still get one validation and one test sentence (for every speaker that reads it).
+  const keyOf = (u: CacheEntry) => sentenceKey(u.id, u.speaker);
+  const trainKeys = [...new Set(utterances.filter((u) => u.split === 'train').map(keyOf))];
+  if (trainKeys.length >= 3) {
+    const move = (key: string, split: CacheEntry['split']) => { for (const u of utterances) if (keyOf(u) === key) u.split = split; };
+    if (!utterances.some((u) => u.split === 'valid')) move(trainKeys[0]!, 'valid');
+    if (!utterances.some((u) => u.split === 'test')) move(trainKeys[trainKeys.length - 1]!, 'test');
   }
   // Train-set f0 statistics over voiced frames.
   const tracks = utterances.filter((u) => u.split === 'train').map((u) => readSafetensors(join(uttDir, `${u.id}.safetensors`)).tensors.get('f0')!.data as Float32Array);

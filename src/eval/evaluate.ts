@@ -15,6 +15,7 @@ import { createVocoder } from '../model/vocoder.js';
 import { AsrBatch, pocketsphinxMissing } from './asr.js';
 import { writeFileAtomic } from '../engine/atomic.js';
 import { melComparePng, type MelImage as PlotMel } from '../util/plot.js';
+import { SpeakerCentroids } from './speaker-id.js';
 import { assignToCentroids, binProportions, kMeans, ndbJsd, seedSpread, type FrameSet } from './diversity.js';
 import { addPitchCounts, comparePitch, emptyPitchCounts, MCD_ORDER, mcdSum, melL1, melSsim, normalizeWords, pitchSummary, wordErrors, type MelImage, type PitchCounts } from './metrics.js';
 
@@ -72,6 +73,8 @@ export interface EvalRow {
   wer: number | null;
   /** WER of the same mels through `vocoder` (null without one). */
   werVocoder: number | null;
+  /** Multi-speaker caches: share of utterances whose mel is nearest its own speaker's centroid of recordings (null otherwise). */
+  speakerAccuracy: number | null;
   /** Mean std across seeds per mel element (needs seeds >= 2). */
   seedSpread: number | null;
   /** Share of k-means bins of the ground-truth frames whose share of generated frames differs (5 % z-test). */
@@ -115,6 +118,7 @@ const METRIC_DEFINITIONS: Record<string, string> = {
   vde: 'voicing decision error: frames where exactly one track is voiced / all frames',
   gpe: 'gross pitch error: frames voiced in both with |f0 / f0_gt - 1| > 20% / frames voiced in both',
   ffe: 'F0 frame error: (voicing errors + gross pitch errors) / all frames',
+  speakerAccuracy: 'multi-speaker caches: share of utterances whose mel is nearest (Euclidean) to its own speaker\'s centroid; a centroid is the mean over up to 50 train-split recordings of the mean mel-cepstrum c1..c24 of the speech frames (within 40 dB of the loudest)',
   rtf: 'acoustic real-time factor: encoder + adaptor + sampler wall time / audio seconds (vocoder excluded)',
   seedSpread: 'diversity: standard deviation across the seeds of one utterance (same durations) per mel element, averaged (log10-mel units); 0 = deterministic',
   ndb: 'diversity: NDB/K (Richardson & Weiss 2018): k-means bins of the ground-truth mel frames of the split, share of bins where a two-proportion z-test (5 %) finds the generated frames (all seeds) in a different proportion; lower = closer to the data distribution',
@@ -149,13 +153,15 @@ interface Accumulator {
   vocoderWords: number;
   words: number;
   transcribed: boolean;
+  speakerCorrect: number;
+  speakerTotal: number;
   spreadSum: number;
   spreadCount: number;
   /** Generated mel frames (every seed), for NDB/JSD. */
   generated: Float32Array[];
 }
 
-const newAcc = (): Accumulator => ({ frames: 0, l1: 0, ssim: 0, mcd: 0, melFrames: 0, pitch: emptyPitchCounts(), pitchUsed: false, ms: 0, seconds: 0, timed: false, wordErrors: 0, words: 0, vocoderWordErrors: 0, vocoderWords: 0, transcribed: false, spreadSum: 0, spreadCount: 0, generated: [] });
+const newAcc = (): Accumulator => ({ frames: 0, l1: 0, ssim: 0, mcd: 0, melFrames: 0, pitch: emptyPitchCounts(), pitchUsed: false, ms: 0, seconds: 0, timed: false, wordErrors: 0, words: 0, vocoderWordErrors: 0, vocoderWords: 0, transcribed: false, speakerCorrect: 0, speakerTotal: 0, spreadSum: 0, spreadCount: 0, generated: [] });
 
 async function buildSystems(o: EvalOptions, log: (l: string) => void): Promise<System[]> {
   const loaded: { path: string; w: LoadedWeights }[] = o.runs.map((r) => ({ path: acousticWeightsPath(r), w: loadProDiffWeights(acousticWeightsPath(r)) }));
@@ -257,6 +263,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
   ];
   const acc = new Map(rows.map((r) => [r.label, newAcc()]));
   const perUtterance: EvalUtteranceResult[] = [];
+  const speakerIds = index.speakers.length > 1 ? speakerCentroids(o.cache, index) : undefined;
   const reference = new Map<string, string[]>();
   let seconds = 0;
 
@@ -294,6 +301,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
         const a = acc.get(row.label)!;
         const l1 = melL1(mel, gt), ssim = melSsim(mel, gt), mcdS = mcdSum(mel, gt);
         a.l1 += l1 * T; a.ssim += ssim * T; a.mcd += mcdS; a.melFrames += T; a.frames += T;
+        if (speakerIds) { a.speakerTotal++; if (speakerIds.classify(mel) === e.speakerId) a.speakerCorrect++; }
         const wave = melToWaveGriffinLim({ data: Float32Array.from(mel.data), frames: T, nMels: M }, PRODIFF_MEL, { iterations: glIterations, seed: 0 });
         const f0 = prodiffPitch(wave, sampleRate, hop).f0;
         const pc = comparePitch(f0Ref, f0.length === T ? f0 : Float64Array.from({ length: T }, (_, i) => f0[i] ?? 0));
@@ -391,6 +399,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
       ffe: p ? p.ffe : null,
       rtf: a.timed ? a.ms / 1000 / a.seconds : null,
       wer: a.transcribed && a.words > 0 ? a.wordErrors / a.words : null,
+      speakerAccuracy: a.speakerTotal > 0 ? a.speakerCorrect / a.speakerTotal : null,
       werVocoder: a.vocoderWords > 0 ? a.vocoderWordErrors / a.vocoderWords : r.kind === 'recording' && vocoder && a.words > 0 ? a.wordErrors / a.words : null,
       seedSpread: a.spreadCount > 0 ? a.spreadSum / a.spreadCount : null,
       ndb: diversity ? diversity.ndbRatio : null,
@@ -407,18 +416,34 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
   };
 }
 
+/** Speaker centroids from up to 50 train-split recordings (their cache mels) of each speaker. */
+function speakerCentroids(cache: string, index: ReturnType<typeof readCacheIndex>): SpeakerCentroids {
+  const perSpeaker = new Map<number, CacheEntry[]>();
+  for (const u of index.utterances) {
+    if (u.split !== 'train') continue;
+    const list = perSpeaker.get(u.speakerId) ?? perSpeaker.set(u.speakerId, []).get(u.speakerId)!;
+    if (list.length < 50) list.push(u);
+  }
+  const utterances = [...perSpeaker.values()].flat().map((u) => {
+    const mel = readSafetensors(join(cache, 'utts', `${u.id}.safetensors`)).tensors.get('mel')!;
+    return { speaker: u.speakerId, mel: { data: mel.data as Float32Array, frames: mel.shape[0]!, mels: mel.shape[1]! } };
+  });
+  return SpeakerCentroids.fit(index.speakers, utterances);
+}
+
 /** The report as a markdown table (plus a line on the data and the ASR). */
 export function formatTable(r: EvalReport): string {
   const fmt = (v: number | null, digits: number, pct = false) => (v === null ? '–' : pct ? `${(100 * v).toFixed(digits)}%` : v.toFixed(digits));
   const withVocoder = r.rows.some((row) => row.werVocoder !== null);
+  const withSpeakers = r.rows.some((row) => row.speakerAccuracy !== null);
   const lines = [
     `${r.utterances.length} '${r.split}' utterances (${r.seconds.toFixed(1)} s) of ${r.cache}, ground-truth durations; Griffin-Lim ${r.settings.griffinLimIterations} iterations; ASR: ${r.asr.used ? 'pocketsphinx' : r.asr.note}`,
     '',
-    `| system | steps | mel L1 | SSIM | MCD (dB) | logF0 RMSE (cents) | V/UV error | FFE | acoustic RTF | ASR WER |${withVocoder ? ' WER (vocoder) |' : ''} seed spread | NDB/K | JSD |`,
-    `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|${withVocoder ? '---:|' : ''}---:|---:|---:|`,
+    `| system | steps | mel L1 | SSIM | MCD (dB) | logF0 RMSE (cents) | V/UV error | FFE | acoustic RTF | ASR WER |${withVocoder ? ' WER (vocoder) |' : ''}${withSpeakers ? ' speaker ID |' : ''} seed spread | NDB/K | JSD |`,
+    `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|${withVocoder ? '---:|' : ''}${withSpeakers ? '---:|' : ''}---:|---:|---:|`,
   ];
   for (const row of r.rows) {
-    lines.push(`| ${row.label} | ${row.steps ?? '–'} | ${fmt(row.melL1, 4)} | ${fmt(row.ssim, 4)} | ${fmt(row.mcd, 2)} | ${fmt(row.logF0RmseCents, 1)} | ${fmt(row.vde, 1, true)} | ${fmt(row.ffe, 1, true)} | ${fmt(row.rtf, 4)} | ${fmt(row.wer, 1, true)} |${withVocoder ? ` ${fmt(row.werVocoder, 1, true)} |` : ''} ${fmt(row.seedSpread, 4)} | ${fmt(row.ndb, 2)} | ${fmt(row.jsd, 4)} |`);
+    lines.push(`| ${row.label} | ${row.steps ?? '–'} | ${fmt(row.melL1, 4)} | ${fmt(row.ssim, 4)} | ${fmt(row.mcd, 2)} | ${fmt(row.logF0RmseCents, 1)} | ${fmt(row.vde, 1, true)} | ${fmt(row.ffe, 1, true)} | ${fmt(row.rtf, 4)} | ${fmt(row.wer, 1, true)} |${withVocoder ? ` ${fmt(row.werVocoder, 1, true)} |` : ''}${withSpeakers ? ` ${fmt(row.speakerAccuracy, 1, true)} |` : ''} ${fmt(row.seedSpread, 4)} | ${fmt(row.ndb, 2)} | ${fmt(row.jsd, 4)} |`);
   }
   return lines.join('\n') + '\n';
 }

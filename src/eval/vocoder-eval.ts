@@ -5,7 +5,7 @@
 // pocketsphinx (WER against the cache's text), next to the recording itself as the ASR ceiling.
 import { mkdirSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { countTones, LevelMeter, loadAudio, logMel, LongTermSpectrum, PRODIFF_MEL, writeWav } from '../audio/index.js';
+import { countTones, LevelMeter, loadAudio, logMel, LongTermSpectrum, PRODIFF_MEL, prodiffPitch, writeWav } from '../audio/index.js';
 import { forcedMel, readCacheUtterance } from '../data/acoustic-mels.js';
 import { cacheRecordings } from '../data/cache-recordings.js';
 import { isCacheDir } from '../data/cache-vocoder-corpus.js';
@@ -16,7 +16,7 @@ import type { AcousticModel } from '../model/inference.js';
 import { loadAcousticModel } from '../model/load-acoustic.js';
 import { createVocoder, type Vocoder } from '../model/vocoder.js';
 import { AsrBatch, pocketsphinxMissing } from './asr.js';
-import { MCD_ORDER, mcdSum, melL1, normalizeWords, wordErrors, type MelImage } from './metrics.js';
+import { addPitchCounts, comparePitch, emptyPitchCounts, MCD_ORDER, mcdSum, melL1, normalizeWords, pitchSummary, wordErrors, type MelImage, type PitchCounts } from './metrics.js';
 
 export interface VocoderEvalOptions {
   /** A preprocessed cache (its `split`, with texts) or a folder of WAV files (no WER: no texts). */
@@ -47,6 +47,10 @@ export interface VocoderEvalRow {
   vocoder: string | null;
   melL1: number | null;
   mcd: number | null;
+  /** Pitch of the output against the recording's (both by the cache's pitch tracker). */
+  logF0RmseCents: number | null;
+  vde: number | null;
+  ffe: number | null;
   rtf: number | null;
   wer: number | null;
   frames: number;
@@ -80,6 +84,9 @@ export interface VocoderEvalReport {
 
 const VOCODER_METRIC_DEFINITIONS: Record<string, string> = {
   melL1: "mean |logmel(audio) - mel_recording| over frames x 80 bins, log10-mel units (as `prodiff eval`; the vocoder training logs the same in ln units, x 2.3026)",
+  logF0RmseCents: "RMSE of 1200 * log2(f0 / f0_recording) over frames voiced in both, cents; f0 of the output and of the recording by the cache's pitch tracker (prodiffPitch)",
+  vde: 'voicing decision error: frames voiced in one of output and recording but not the other / all frames',
+  ffe: 'F0 frame error: (voicing errors + gross pitch errors, |f0/f0_recording - 1| > 20 %) / all frames',
   mcd: `dB; mel-cepstral distortion between logmel(audio) and the recording's mel, the definition of \`prodiff eval\`: orthonormal DCT-II of ln(mel), c_1..c_${MCD_ORDER}, frames one to one`,
   rtf: 'vocoder wall time / audio seconds (one warm-up call first; the acoustic model is not timed)',
   wer: 'pocketsphinx (en-us) word error rate against the normalised text: (S + D + I) / reference words, pooled over utterances',
@@ -155,6 +162,11 @@ function vocoderFile(p: string): { file: string; label: string } {
   return { file, label: `vocos ${name}${step !== undefined ? ` step ${step}` : ''}` };
 }
 
+/** A frame track cut or zero-padded (unvoiced) to `frames`. */
+function framesOf(f0: ArrayLike<number>, frames: number): Float64Array {
+  return Float64Array.from({ length: frames }, (_, i) => f0[i] ?? 0);
+}
+
 /** log-mel of the output, cut (or padded with its last frame) to the recording's frame count. */
 function outputMel(y: Float32Array, frames: number): MelImage {
   const m = logMel(y, PRODIFF_MEL);
@@ -196,10 +208,10 @@ export async function evaluateVocoders(o: VocoderEvalOptions): Promise<VocoderEv
   const withRecording = !!asr && items.some((i) => i.wav);
   const inputs: VocoderInput[] = ['ground-truth mel', ...(acoustic ? ['acoustic mel' as const] : [])];
   const rows: VocoderEvalRow[] = [
-    ...(withRecording ? [{ label: 'recording', input: 'recording' as const, vocoder: null, melL1: null, mcd: null, rtf: null, wer: null, frames: 0 }] : []),
-    ...inputs.flatMap((input) => vocoders.map((v) => ({ label: `${input} -> ${v.label}`, input, vocoder: v.file, melL1: null, mcd: null, rtf: null, wer: null, frames: 0 }))),
+    ...(withRecording ? [{ label: 'recording', input: 'recording' as const, vocoder: null, melL1: null, mcd: null, logF0RmseCents: null, vde: null, ffe: null, rtf: null, wer: null, frames: 0 }] : []),
+    ...inputs.flatMap((input) => vocoders.map((v) => ({ label: `${input} -> ${v.label}`, input, vocoder: v.file, melL1: null, mcd: null, logF0RmseCents: null, vde: null, ffe: null, rtf: null, wer: null, frames: 0 }))),
   ];
-  const acc = new Map(rows.map((r) => [r.label, { l1: 0, mcd: 0, frames: 0, ms: 0, seconds: 0, errors: 0, words: 0, transcribed: false }]));
+  const acc = new Map(rows.map((r) => [r.label, { l1: 0, mcd: 0, frames: 0, pitch: emptyPitchCounts() as PitchCounts, pitchUsed: false, ms: 0, seconds: 0, errors: 0, words: 0, transcribed: false }]));
   const perUtterance: VocoderEvalReport['perUtterance'] = [];
   const hygiene = new Map<string, HygieneMeter>();
   const meter = (label: string) => hygiene.get(label) ?? hygiene.set(label, new HygieneMeter()).get(label)!;
@@ -217,8 +229,10 @@ export async function evaluateVocoders(o: VocoderEvalOptions): Promise<VocoderEv
       const uttSeconds = (T * hop) / sampleRate;
       seconds += uttSeconds;
       const gt: MelImage = { data: it.mel, frames: T, mels: M };
+      let f0Ref: Float64Array | undefined;
       if (it.wav) {
         const rec = loadAudio(it.wav, sampleRate).samples;
+        f0Ref = framesOf(prodiffPitch(rec, sampleRate, hop).f0, T);
         meter('recording').add(rec);
         if (withRecording) {
           asr!.add(`recording\u0000${it.id}`, rec, sampleRate);
@@ -237,6 +251,10 @@ export async function evaluateVocoders(o: VocoderEvalOptions): Promise<VocoderEv
           const out = outputMel(y, T);
           const l1 = melL1(out, gt), mcdS = mcdSum(out, gt);
           a.l1 += l1 * T; a.mcd += mcdS; a.frames += T;
+          if (f0Ref) {
+            a.pitch = addPitchCounts(a.pitch, comparePitch(f0Ref, framesOf(prodiffPitch(y, sampleRate, hop).f0, T)));
+            a.pitchUsed = true;
+          }
           perUtterance.push({ id: it.id, row: label, melL1: l1, mcd: mcdS / T });
           meter(label).add(y);
           asr?.add(`${label}\u0000${it.id}`, y, sampleRate);
@@ -267,6 +285,7 @@ export async function evaluateVocoders(o: VocoderEvalOptions): Promise<VocoderEv
     const a = acc.get(r.label)!;
     r.frames = a.frames;
     if (a.frames) { r.melL1 = a.l1 / a.frames; r.mcd = a.mcd / a.frames; r.rtf = a.ms / 1000 / a.seconds; }
+    if (a.pitchUsed) Object.assign(r, (({ logF0RmseCents, vde, ffe }) => ({ logF0RmseCents, vde, ffe }))(pitchSummary(a.pitch)));
     if (a.transcribed && a.words > 0) r.wer = a.errors / a.words;
   }
   return {
@@ -284,12 +303,12 @@ export function formatVocoderTable(r: VocoderEvalReport): string {
       `${r.acoustic ? `; acoustic mels from ${r.acoustic} with the recordings' durations` : ''}; Griffin-Lim ${r.settings.griffinLimIterations} iterations; ` +
       `${r.settings.threads} thread(s); ASR: ${r.asr.used ? 'pocketsphinx' : r.asr.note}`,
     '',
-    '| input | vocoder | mel L1 (log10) | MCD (dB) | vocoder RTF | ASR WER |',
-    '|---|---|---:|---:|---:|---:|',
+    '| input | vocoder | mel L1 (log10) | MCD (dB) | logF0 RMSE (cents) | V/UV error | FFE | vocoder RTF | ASR WER |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const row of r.rows) {
     const vocoder = row.input === 'recording' ? '–' : row.label.slice(row.input.length + 4);
-    lines.push(`| ${row.input} | ${vocoder} | ${fmt(row.melL1, 4)} | ${fmt(row.mcd, 2)} | ${fmt(row.rtf, 4)} | ${fmt(row.wer, 1, true)} |`);
+    lines.push(`| ${row.input} | ${vocoder} | ${fmt(row.melL1, 4)} | ${fmt(row.mcd, 2)} | ${fmt(row.logF0RmseCents, 1)} | ${fmt(row.vde, 1, true)} | ${fmt(row.ffe, 1, true)} | ${fmt(row.rtf, 4)} | ${fmt(row.wer, 1, true)} |`);
   }
   return lines.join('\n') + '\n' + formatHygieneTable(r.hygiene);
 }

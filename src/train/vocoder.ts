@@ -11,6 +11,7 @@ import { SegmentSampler, type VocoderBatch, type VocoderCorpus } from '../data/v
 import {
   discriminatorSpec, generatorGraph, generatorSpec, initVocoderParams, isDiscriminatorParam, isGeneratorParam, type BatchShape, type OptimConfig, type VocoderModelConfig,
 } from '../model/vocoder-gan.js';
+import type { VocosConfig } from '../model/vocos.js';
 import { linePlotPng } from '../util/plot.js';
 import { formatValue } from '../util/progress.js';
 import { runTrainingLoop, type StepOutcome, type TrainingTask } from './loop.js';
@@ -49,7 +50,8 @@ export interface VocoderInit {
   run: string;
   step: number;
   generator: string;
-  discriminator: string;
+  /** Absent when starting from a generator file alone (a bundled voice's vocoder): fresh discriminators. */
+  discriminator?: string;
 }
 
 export const VOCODER_TRAIN_DEFAULTS: Omit<VocoderTrainConfig, 'model'> = {
@@ -126,11 +128,25 @@ export function resolveVocoderInit(runDir: string): { init: VocoderInit; config:
   return { init: { run: resolve(runDir), step: idx.step, generator: resolve(runDir, idx.generator), discriminator: resolve(runDir, idx.discriminator) }, config };
 }
 
-/** Overwrites the generator and discriminator parameters in `params` with those of `init`. */
+/**
+ * A generator file alone (`generator.safetensors` of a run, a voice's `vocoder.safetensors`) as the
+ * start of a new run: its weights and generator configuration (from the file's metadata); the
+ * discriminators start fresh.
+ */
+export function resolveGeneratorInit(file: string): { init: VocoderInit; generator: VocosConfig } {
+  const st = readSafetensors(file);
+  if (!st.metadata.config) throw new Error(`${file}: no 'config' metadata (expected a generator written by prodiff train-vocoder)`);
+  for (const k of st.tensors.keys()) if (!isGeneratorParam(k)) throw new Error(`${file}: '${k}' is not a generator parameter; give a generator file or a run folder`);
+  const generator = JSON.parse(st.metadata.config) as VocosConfig;
+  const step = Number(st.metadata.step ?? 0);
+  return { init: { run: resolve(file), step: Number.isFinite(step) ? step : 0, generator: resolve(file) }, generator };
+}
+
+/** Overwrites the generator and (when the init has them) discriminator parameters in `params` with those of `init`. */
 function loadInitWeights(params: ParamStore, init: VocoderInit): void {
   const files = [
     { path: init.generator, owns: isGeneratorParam },
-    { path: init.discriminator, owns: isDiscriminatorParam },
+    ...(init.discriminator ? [{ path: init.discriminator, owns: isDiscriminatorParam }] : []),
   ];
   for (const { path, owns } of files) {
     if (!existsSync(path)) throw new Error(`${path}: the checkpoint to start from is gone (the run ${init.run} keeps only its newest checkpoints); start the fine-tune again`);
@@ -182,7 +198,7 @@ export async function trainVocoder(corpus: VocoderCorpus, runDir: string, config
   const params = initVocoderParams(cfg, shape, config.seed);
   if (config.init && !resume) {
     loadInitWeights(params, config.init);
-    note(`starting from ${config.init.run} at step ${config.init.step} (weights only, fresh optimiser state)`);
+    note(`starting from ${config.init.run} at step ${config.init.step} (weights only, fresh optimiser state${config.init.discriminator ? '' : ', fresh discriminators'})`);
   }
   const G = await Trainer.create(generatorSpec(cfg, shape, optim), params);
   const D = await Trainer.create(discriminatorSpec(cfg, shape, optim), params);

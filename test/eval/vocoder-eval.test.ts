@@ -47,6 +47,10 @@ test('eval-vocoder: recording, ground-truth and acoustic mels through Griffin-Li
     const gtVoc = r.rows.find((x) => x.label === 'ground-truth mel -> vocos voc step 1')!;
     // Griffin-Lim iterates towards the mel itself; a vocoder trained one step does not come close.
     assert.ok(gtGl.melL1! < 0.3 && gtGl.melL1! < gtVoc.melL1!, `Griffin-Lim mel L1 ${gtGl.melL1} vs the vocoder's ${gtVoc.melL1}`);
+    // Pitch against the recording: Griffin-Lim from the recording's own mel keeps it (within 40 cents,
+    // under 10 % frame errors); an untrained vocoder does not.
+    assert.ok(gtGl.logF0RmseCents! < 40 && gtGl.ffe! < 0.1, `Griffin-Lim pitch: ${gtGl.logF0RmseCents} cents, FFE ${gtGl.ffe}`);
+    assert.ok(gtVoc.ffe! > gtGl.ffe!, `an untrained vocoder's FFE ${gtVoc.ffe} vs Griffin-Lim's ${gtGl.ffe}`);
     assert.equal(readdirSync(wavs).length, 4 * r.utterances.length);
 
     const parts = formatVocoderTable(r).trim().split('\n\n');
@@ -62,9 +66,9 @@ test('eval-vocoder: recording, ground-truth and acoustic mels through Griffin-Li
     assert.equal(hy[0], '| audio | DC | peak (dBFS) | speech RMS (dBFS) | frame-rate tones |');
     assert.equal(hy.length, 2 + r.hygiene.length);
     assert.match(hy[2]!, /^\| recording \| [+-]\d\.\de[+-]\d+ \| -\d+\.\d \| -\d+\.\d \| \d+ of 81 \|$/);
-    assert.equal(table[2], '| input | vocoder | mel L1 (log10) | MCD (dB) | vocoder RTF | ASR WER |');
+    assert.equal(table[2], '| input | vocoder | mel L1 (log10) | MCD (dB) | logF0 RMSE (cents) | V/UV error | FFE | vocoder RTF | ASR WER |');
     assert.equal(table.length, 4 + r.rows.length);
-    assert.match(table.at(-1)!, /^\| acoustic mel \| vocos voc step 1 \| \d+\.\d{4} \| \d+\.\d{2} \| \d+\.\d{4} \| (\d+\.\d%|–) \|$/);
+    assert.match(table.at(-1)!, /^\| acoustic mel \| vocos voc step 1 \| \d+\.\d{4} \| \d+\.\d{2} \| (\d+\.\d|–) \| \d+\.\d% \| \d+\.\d% \| \d+\.\d{4} \| (\d+\.\d%|–) \|$/);
 
     // The CLI on a WAV folder: no texts, so no ASR and no recording row; the JSON report on disk.
     const json = join(dir, 'report.json');

@@ -49,6 +49,10 @@ test('multi-speaker: corpus -> preprocess -> teacher -> distil -> make-voice -> 
       assert.ok(u.id.startsWith(`${u.speaker}_`), u.id);
       assert.equal(readSafetensors(join(cache, 'utts', `${u.id}.safetensors`)).metadata.speaker, u.speaker);
     }
+    // The split is by sentence: each sentence is in the same split for both speakers.
+    const splitOfSentence = (spk: string) => new Map(idx.utterances.filter((u) => u.speaker === spk).map((u) => [u.id.slice(spk.length + 1), u.split]));
+    assert.deepEqual([...splitOfSentence('bob')].sort(), [...splitOfSentence('ann')].sort());
+    assert.ok(new Set(idx.utterances.map((u) => u.split)).size === 3, 'train, valid and test are all present');
 
     const teacher = join(dir, 'teacher');
     const quiet = () => {};
@@ -65,6 +69,8 @@ test('multi-speaker: corpus -> preprocess -> teacher -> distil -> make-voice -> 
     // One speaker's evaluation (its utterances, synthesised as that speaker).
     const rep = await evaluate({ runs: [student], cache, split: 'train', limit: 2, speaker: 'bob', asr: false, naive: [], griffinLimIterations: 2, threads: 1 });
     assert.deepEqual(rep.utterances.map((u) => u.split('_')[0]), ['bob', 'bob']);
+    // A multi-speaker cache gets the speaker-identity column on every mel row.
+    for (const row of rep.rows) assert.ok(row.speakerAccuracy !== null && row.speakerAccuracy >= 0 && row.speakerAccuracy <= 1, `${row.label}: ${row.speakerAccuracy}`);
     await assert.rejects(evaluate({ runs: [student], cache, speaker: 'carol' }), /no speaker 'carol' \(speakers: ann, bob\)/);
 
     const voices = join(dir, 'voices');

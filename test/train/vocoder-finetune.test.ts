@@ -122,3 +122,28 @@ test('train-vocoder --init: a new run starts from the source weights (fresh opti
   assert.ok(existsSync(join(ft, 'generator.onnx')));
   await assert.rejects(cli(['--data', cache, '--out', ft, '--steps', '4']), /trains on the train split of .*acoustic-mels|resume it without --data/);
 });
+
+test('train-vocoder --init GENERATOR.safetensors: the generator from the file, fresh discriminators of the given shape', async () => {
+  const src = join(dir, 'voc-src-file');
+  await trainVocoder(new CacheVocoderCorpus(cache), src, TINY_VOCODER_TRAIN, { steps: 2, checkpointEvery: 2 });
+  const file = join(src, 'generator.safetensors');
+  const out = join(dir, 'voc-from-file');
+  const base = ['--data', cache, '--init', file, '--out', out, '--periods', '2,3,256', '--mpd-channels', '4,4,4,4,4', '--mrd-ffts', '512', '--mrd-channels', '4', '--batch', '2', '--segment-frames', '8'];
+  await assert.rejects(cli([...base, '--dim', '32', '--steps', '0']), /fixes the generator's size.*--dim/);
+  await assert.rejects(cli(['--data', cache, '--init', join(src, 'checkpoint.json'), '--out', join(dir, 'nope'), '--steps', '0']), /not a vocoder run|checkpoint/);
+  assert.equal(await cli([...base, '--steps', '0']), 0);
+  const cfg = readRunConfig(out)!;
+  assert.deepEqual(cfg.model.generator, TINY_VOCODER.generator, 'the generator configuration is the file\'s');
+  assert.deepEqual(cfg.model.mpd.periods, [2, 3, 256]);
+  assert.equal(cfg.pretrainMelSteps, 0);
+  assert.deepEqual([cfg.init!.generator, cfg.init!.discriminator], [file, undefined]);
+  const gen = readSafetensors(join(out, 'ckpt/gen-00000000.safetensors')).tensors;
+  const fromFile = readSafetensors(file).tensors;
+  for (const [n, t] of fromFile) assert.deepEqual(gen.get(n)!.data, t.data, `${n} differs from the file`);
+  const disc = readSafetensors(join(out, 'ckpt/disc-00000000.safetensors')).tensors;
+  const mpdIndices = new Set([...disc.keys()].flatMap((n) => /mpd\.discriminators\.(\d+)\./.exec(n)?.[1] ?? []));
+  assert.deepEqual([...mpdIndices].sort(), ['0', '1', '2'], 'one period discriminator per period, 256 included');
+  // Training goes on from there: two GAN steps (no mel-only pre-training).
+  assert.equal(await cli(['--out', out, '--steps', '2']), 0);
+  assert.ok(readLog(out).filter((r) => r.g_loss !== undefined).every((r) => typeof r.d_loss === 'number'));
+});
