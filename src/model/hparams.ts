@@ -4,7 +4,7 @@
 // are the official implementation's (modules/ProDiff/config/*.yaml chain) unless noted. Keys the
 // schema does not know are kept as they are (official configs carry many) and written back.
 
-type FieldType = 'int' | 'number' | 'boolean' | 'string' | 'string[]';
+type FieldType = 'int' | 'number' | 'boolean' | 'string' | 'string[]' | 'number[]';
 
 interface FieldSpec {
   type: FieldType;
@@ -68,6 +68,11 @@ export const HPARAMS_SCHEMA = {
   // the condition to one mel (a FastSpeech 2-style decoder trained with the same mel losses).
   diffusion_target: { type: 'string', default: 'x0', oneOf: ['x0', 'epsilon', 'regression'], doc: "what the denoiser predicts: 'x0' (ProDiff), 'epsilon' (the noise; loss L1 on the noise) or 'regression' (x0 from the condition alone)" },
   timescale: { type: 'int', min: 1, doc: 'diffusion steps per sampling step (model files)' },
+  // DiffSpeech's names: the per-bin range of the training mels (log10 here). An epsilon model's
+  // x0 estimate (x_t - sqrt(1 - a) eps) / sqrt(a) divides by a tiny sqrt(a) at the noisy steps, so
+  // its samplers clip it to this range as DiffSpeech's clip_denoised does; x0 models ignore it.
+  spec_min: { type: 'number[]', doc: 'per-bin minimum of the training mels (epsilon models: x0 clip; set by prodiff train)' },
+  spec_max: { type: 'number[]', doc: 'per-bin maximum of the training mels (epsilon models: x0 clip; set by prodiff train)' },
   // Losses.
   mel_loss: { type: 'string', default: 'ssim:0.5|l1:0.5', doc: "mel losses and weights, 'name:w|name:w' (ssim, l1)" },
   lambda_ph_dur: { type: 'number', min: 0, default: 0.1, doc: 'phone duration loss weight' },
@@ -98,7 +103,7 @@ export const HPARAMS_SCHEMA = {
 
 type Schema = typeof HPARAMS_SCHEMA;
 export type HparamKey = keyof Schema;
-type ValueOf<T extends FieldType> = T extends 'int' | 'number' ? number : T extends 'boolean' ? boolean : T extends 'string' ? string : readonly string[];
+type ValueOf<T extends FieldType> = T extends 'int' | 'number' ? number : T extends 'boolean' ? boolean : T extends 'string' ? string : T extends 'number[]' ? readonly number[] : readonly string[];
 
 /** Parsed hparams: every schema key typed (defaults applied), plus the keys the schema does not know. */
 export type Hparams = {
@@ -121,7 +126,7 @@ export class HparamsError extends Error {
 const parsed = new WeakSet<object>();
 
 function typeName(spec: FieldSpec): string {
-  return { int: 'an integer', number: 'a number', boolean: 'true or false', string: 'a string', 'string[]': 'a list of strings' }[spec.type];
+  return { int: 'an integer', number: 'a number', boolean: 'true or false', string: 'a string', 'string[]': 'a list of strings', 'number[]': 'a list of numbers' }[spec.type];
 }
 
 function checkValue(key: string, spec: FieldSpec, v: unknown, source: string): unknown {
@@ -143,6 +148,9 @@ function checkValue(key: string, spec: FieldSpec, v: unknown, source: string): u
     case 'string[]':
       if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) fail('must be a list of strings');
       return Object.freeze([...(v as string[])]);
+    case 'number[]':
+      if (!Array.isArray(v) || v.some((x) => typeof x !== 'number' || !Number.isFinite(x))) fail('must be a list of numbers');
+      return Object.freeze([...(v as number[])]);
   }
   if (typeof v === 'number') {
     if (spec.min !== undefined && v < spec.min) fail(`must be >= ${spec.min}`);

@@ -5,7 +5,7 @@
 import { createSession, exportOnnx, Graph, op, type ort, type ParamStore, type SessionOptions, type Tensor } from '../engine/index.js';
 import { Scope } from '../nn/index.js';
 import { denoiser, denoiserConfigFromHparams, type DenoiserConfig } from './denoiser.js';
-import { parseHparams, type Hparams } from './hparams.js';
+import { HparamsError, parseHparams, type Hparams } from './hparams.js';
 import { ScheduleTables, type DiffusionSchedule } from './diffusion.js';
 import { durationPredictor, durationsFromLog, fastspeechEncoder, fs2ConfigFromHparams, speakerEmbedding, varianceAdaptor, type FastSpeech2Config, type ForwardOptions, type VarianceOutputs } from './fastspeech2.js';
 import { durationLosses, energyLoss, melL1, melSsimLoss, pitchLosses, type LossWeights } from './losses.js';
@@ -19,6 +19,8 @@ export interface ProDiffConfig {
   mels: number;
   /** What the denoiser network predicts (ProDiff: x0). Default x0. */
   target?: DiffusionTarget;
+  /** Epsilon models: the per-bin range their samplers clip the x0 estimate to (spec_min / spec_max). */
+  x0Clip?: { min: readonly number[]; max: readonly number[] };
 }
 
 /**
@@ -28,7 +30,16 @@ export interface ProDiffConfig {
 export function prodiffConfigFromHparams(hparams: Hparams | Record<string, unknown>, source = 'hparams'): ProDiffConfig {
   const hp = parseHparams(hparams, source);
   const mels = hp.audio_num_mel_bins;
-  return { fs2: fs2ConfigFromHparams(hp), denoiser: denoiserConfigFromHparams(hp, mels), mels, target: hp.diffusion_target as DiffusionTarget };
+  const target = hp.diffusion_target as DiffusionTarget;
+  let x0Clip: ProDiffConfig['x0Clip'];
+  if (target === 'epsilon' && hp.spec_min && hp.spec_max) {
+    for (const key of ['spec_min', 'spec_max'] as const) {
+      if (hp[key]!.length !== mels) throw new HparamsError(hp.source, key, `must have one value per mel bin (${mels}), got ${hp[key]!.length}`);
+    }
+    if (hp.spec_min.some((lo, i) => lo > hp.spec_max![i]!)) throw new HparamsError(hp.source, 'spec_min', 'must not exceed spec_max in any bin');
+    x0Clip = { min: hp.spec_min, max: hp.spec_max };
+  }
+  return { fs2: fs2ConfigFromHparams(hp), denoiser: denoiserConfigFromHparams(hp, mels), mels, target, ...(x0Clip ? { x0Clip } : {}) };
 }
 
 /**
@@ -149,10 +160,19 @@ export function buildDenoiseStepGraph(cfg: ProDiffConfig, schedule: DiffusionSch
   const cond = g.input('cond', 'float32', ['B', cfg.denoiser.condChannels, 'T']);
   const noise = g.input('noise', 'float32', ['B', 1, cfg.mels, 'T']);
   const tables = new ScheduleTables(g, schedule);
-  const { x0 } = predictX0(new Scope(g, prefix), cfg, tables, xT, step, cond);
+  const predicted = predictX0(new Scope(g, prefix), cfg, tables, xT, step, cond).x0;
+  const x0 = cfg.x0Clip ? clipPerBin(g, predicted, cfg.x0Clip) : predicted;
   g.output('x0_pred', x0);
   g.output('x_prev', tables.posteriorSample(x0, xT, step, noise));
   return g;
+}
+
+/** x [B, 1, M, T] clipped bin by bin to [min_m, max_m]. */
+function clipPerBin(g: Graph, x: Tensor, range: { min: readonly number[]; max: readonly number[] }): Tensor {
+  const M = range.min.length;
+  const lo = g.constant({ dtype: 'float32', shape: [1, 1, M, 1], values: Float32Array.from(range.min) }, 'x0_clip_min');
+  const hi = g.constant({ dtype: 'float32', shape: [1, 1, M, 1], values: Float32Array.from(range.max) }, 'x0_clip_max');
+  return op.minimum(op.maximum(x, lo), hi);
 }
 
 /** [B, 1, M, T] -> [B, T, M] on the host. */

@@ -26,7 +26,24 @@ export function hparamsForData(config: Hparams, data: CacheDataset): Hparams {
     fromData.num_spk = config.use_spk_id ? Math.max(config.num_spk, idx.speakers.length) : idx.speakers.length;
     fromData.speakers = idx.speakers;
   }
+  if (config.diffusion_target === 'epsilon' && (!config.spec_min || !config.spec_max)) Object.assign(fromData, melRange(data));
   return withHparams(config, fromData, `${config.source} + ${data.dir}`);
+}
+
+/** Per-bin minimum and maximum of the train split's mels (an epsilon model's x0 clip range). */
+export function melRange(data: CacheDataset): { spec_min: number[]; spec_max: number[] } {
+  const M = data.index.audio.nMels;
+  const lo = new Array<number>(M).fill(Infinity), hi = new Array<number>(M).fill(-Infinity);
+  for (const e of data.entries('train')) {
+    const mel = data.get(e).mel;
+    for (let i = 0; i < mel.length; i++) {
+      const m = i % M, v = mel[i]!;
+      if (v < lo[m]!) lo[m] = v;
+      if (v > hi[m]!) hi[m] = v;
+    }
+  }
+  if (!Number.isFinite(lo[0]!)) throw new Error(`${data.dir}: no train utterances to take the mel range from`);
+  return { spec_min: lo, spec_max: hi };
 }
 
 /** A cache whose speakers the model cannot tell apart (more speakers than its table) is an error naming both. */

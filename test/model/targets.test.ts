@@ -12,8 +12,8 @@ import { TINY_TEACHER } from '../tiny.js';
 const N = 8;
 const schedule = vpsdeSchedule(N);
 
-async function stepFor(target: string, params?: ParamStore) {
-  const cfg = prodiffConfigFromHparams(withHparams(TINY_TEACHER, { diffusion_target: target, timesteps: N, vocab_size: 20, f0_mean: 200, f0_std: 30 }));
+async function stepFor(target: string, params?: ParamStore, extra: Record<string, unknown> = {}) {
+  const cfg = prodiffConfigFromHparams(withHparams(TINY_TEACHER, { diffusion_target: target, timesteps: N, vocab_size: 20, f0_mean: 200, f0_std: 30, ...extra }));
   const g = buildDenoiseStepGraph(cfg, schedule);
   const store = params ?? new ParamStore().initialize(g, new Rng(3));
   // The output layer starts at zero; give it values so that the prediction depends on its inputs.
@@ -47,6 +47,29 @@ test('epsilon model: x0_pred = sqrt(1/ac_t) x_t - sqrt(1/ac_t - 1) eps_hat, eps_
       assert.ok(Math.abs(x0[i]! - want) <= 1e-6 * scale + 1e-6, `step ${step} [${i}]: ${x0[i]} vs ${want} (terms ${scale})`);
     }
   }
+});
+
+test('epsilon model with spec_min/spec_max: x0_pred is the unclipped estimate clipped bin by bin to that range', async () => {
+  const free = await stepFor('epsilon');
+  const M = free.M;
+  const lo = Array.from({ length: M }, (_, m) => -0.5 - 0.01 * m), hi = Array.from({ length: M }, (_, m) => 0.2 + 0.02 * m);
+  const clipped = await stepFor('epsilon', free.store, { spec_min: lo, spec_max: hi });
+  const rng = new Rng(12);
+  const x = rng.normalArray(M * free.T), cond = rng.normalArray(free.C * free.T);
+  let below = 0, above = 0;
+  for (const step of [0, 7]) {
+    const raw = await free.run(x, step, cond), got = await clipped.run(x, step, cond);
+    for (let i = 0; i < raw.length; i++) {
+      const m = Math.floor(i / free.T);
+      assert.equal(got[i], Math.fround(Math.min(Math.max(raw[i]!, Math.fround(lo[m]!)), Math.fround(hi[m]!))), `step ${step} [${i}]`);
+      if (raw[i]! < lo[m]!) below++;
+      if (raw[i]! > hi[m]!) above++;
+    }
+  }
+  assert.ok(below > 0 && above > 0, 'the test must clip on both sides');
+  // The range must fit the mels; an x0 model ignores it.
+  assert.throws(() => prodiffConfigFromHparams(withHparams(TINY_TEACHER, { diffusion_target: 'epsilon', vocab_size: 20, f0_mean: 200, f0_std: 30, spec_min: [0], spec_max: [1] })), /'spec_min' must have one value per mel bin \(80\), got 1/);
+  assert.equal(prodiffConfigFromHparams(withHparams(TINY_TEACHER, { vocab_size: 20, f0_mean: 200, f0_std: 30, spec_min: [0], spec_max: [1] })).x0Clip, undefined);
 });
 
 test('regression model: the same mel whatever x_t and step; a different condition changes it', async () => {
