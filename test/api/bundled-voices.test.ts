@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProDiffTTS } from '../../src/api/tts.js';
 import { bundledVoicesDir } from '../../src/voice/store.js';
+import { speakerNames } from '../../src/voice/config.js';
 
 const dir = bundledVoicesDir();
 const voices = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'voice.json'))).map((e) => e.name);
@@ -49,3 +50,24 @@ for (const name of voices) {
     assert.ok(r.words.map((w) => w.word.toLowerCase()).join(' ').includes('quick brown fox'), JSON.stringify(r.words.map((w) => w.word)));
   });
 }
+
+for (const name of voices) {
+  const cfg = JSON.parse(readFileSync(join(dir, name, 'voice.json'), 'utf-8')) as { num_speakers: number; speaker_id_map: Record<string, number> };
+  if (cfg.num_speakers < 2) continue;
+  test(`bundled voice ${name}: every speaker speaks, each with its own voice`, async () => {
+    const tts = await ProDiffTTS.load({ dir: join(dir, name) }, { threads: 1 });
+    const speakers = speakerNames(cfg);
+    assert.equal(speakers.length, cfg.num_speakers);
+    const text = 'Speak as each of them.';
+    const mels: Float32Array[] = [];
+    for (const speaker of speakers) {
+      const r = await tts.synthesize(text, { speaker });
+      assert.ok(r.audio.length > 0.5 * r.sampleRate && r.audio.every(Number.isFinite), `${speaker}: ${r.audio.length} samples`);
+      mels.push(r.mel);
+    }
+    // The speakers' mels differ (not one voice under several names).
+    for (let i = 1; i < mels.length; i++) assert.ok(mels[i]!.some((v, k) => Math.abs(v - mels[0]![k]!) > 0.1) || mels[i]!.length !== mels[0]!.length, `${speakers[i]} sounds like ${speakers[0]}`);
+    await assert.rejects(tts.synthesize(text, { speaker: 'nobody' }), new RegExp(`unknown speaker 'nobody'.*${speakers[0]}`));
+  });
+}
+
