@@ -32,7 +32,7 @@ export function prodiffConfigFromHparams(hparams: Hparams | Record<string, unkno
   const mels = hp.audio_num_mel_bins;
   const target = hp.diffusion_target as DiffusionTarget;
   let x0Clip: ProDiffConfig['x0Clip'];
-  if (target === 'epsilon' && hp.spec_min && hp.spec_max) {
+  if (target === 'epsilon' && hp.spec_min?.length && hp.spec_max?.length) {
     for (const key of ['spec_min', 'spec_max'] as const) {
       if (hp[key]!.length !== mels) throw new HparamsError(hp.source, key, `must have one value per mel bin (${mels}), got ${hp[key]!.length}`);
     }
