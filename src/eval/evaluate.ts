@@ -17,7 +17,7 @@ import { writeFileAtomic } from '../engine/atomic.js';
 import { melComparePng, type MelImage as PlotMel } from '../util/plot.js';
 import { SpeakerCentroids } from './speaker-id.js';
 import { assignToCentroids, binProportions, kMeans, ndbJsd, seedSpread, type FrameSet } from './diversity.js';
-import { addPitchCounts, comparePitch, emptyPitchCounts, MCD_ORDER, mcdSum, melL1, melSsim, normalizeWords, pitchSummary, wordErrors, type MelImage, type PitchCounts } from './metrics.js';
+import { addPitchCounts, comparePitch, emptyPitchCounts, f0Frames, MCD_ORDER, mcdSum, melL1, melSsim, normalizeWords, pitchSummary, wordErrors, type MelImage, type PitchCounts } from './metrics.js';
 
 export type NaiveSampler = 'ddpm' | 'ddim';
 
@@ -304,7 +304,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
         if (speakerIds) { a.speakerTotal++; if (speakerIds.classify(mel) === e.speakerId) a.speakerCorrect++; }
         const wave = melToWaveGriffinLim({ data: Float32Array.from(mel.data), frames: T, nMels: M }, PRODIFF_MEL, { iterations: glIterations, seed: 0 });
         const f0 = prodiffPitch(wave, sampleRate, hop).f0;
-        const pc = comparePitch(f0Ref, f0.length === T ? f0 : Float64Array.from({ length: T }, (_, i) => f0[i] ?? 0));
+        const pc = comparePitch(f0Ref, f0Frames(f0, T));
         a.pitch = addPitchCounts(a.pitch, pc);
         a.pitchUsed = true;
         if (ms !== undefined) { a.ms += ms; a.seconds += uttSeconds; a.timed = true; }

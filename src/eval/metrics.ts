@@ -150,6 +150,11 @@ export function addPitchCounts(a: PitchCounts, b: PitchCounts): PitchCounts {
   return { frames: a.frames + b.frames, voicingErrors: a.voicingErrors + b.voicingErrors, bothVoiced: a.bothVoiced + b.bothVoiced, grossErrors: a.grossErrors + b.grossErrors, sqCents: a.sqCents + b.sqCents };
 }
 
+/** A pitch track cut, or padded with unvoiced frames, to `frames` (tracker and mel framing can differ by a frame). */
+export function f0Frames(f0: ArrayLike<number>, frames: number): ArrayLike<number> {
+  return f0.length === frames ? f0 : Float64Array.from({ length: frames }, (_, i) => f0[i] ?? 0);
+}
+
 /** Compares an estimated f0 track with a reference one (Hz per frame, 0 or less = unvoiced). */
 export function comparePitch(ref: ArrayLike<number>, est: ArrayLike<number>): PitchCounts {
   if (ref.length !== est.length) throw new Error(`comparePitch: ${ref.length} reference frames vs ${est.length}`);

@@ -16,7 +16,7 @@ import type { AcousticModel } from '../model/inference.js';
 import { loadAcousticModel } from '../model/load-acoustic.js';
 import { createVocoder, type Vocoder } from '../model/vocoder.js';
 import { AsrBatch, pocketsphinxMissing } from './asr.js';
-import { addPitchCounts, comparePitch, emptyPitchCounts, MCD_ORDER, mcdSum, melL1, normalizeWords, pitchSummary, wordErrors, type MelImage, type PitchCounts } from './metrics.js';
+import { addPitchCounts, comparePitch, emptyPitchCounts, f0Frames, MCD_ORDER, mcdSum, melL1, normalizeWords, pitchSummary, wordErrors, type MelImage } from './metrics.js';
 
 export interface VocoderEvalOptions {
   /** A preprocessed cache (its `split`, with texts) or a folder of WAV files (no WER: no texts). */
@@ -162,11 +162,6 @@ function vocoderFile(p: string): { file: string; label: string } {
   return { file, label: `vocos ${name}${step !== undefined ? ` step ${step}` : ''}` };
 }
 
-/** A frame track cut or zero-padded (unvoiced) to `frames`. */
-function framesOf(f0: ArrayLike<number>, frames: number): Float64Array {
-  return Float64Array.from({ length: frames }, (_, i) => f0[i] ?? 0);
-}
-
 /** log-mel of the output, cut (or padded with its last frame) to the recording's frame count. */
 function outputMel(y: Float32Array, frames: number): MelImage {
   const m = logMel(y, PRODIFF_MEL);
@@ -211,7 +206,7 @@ export async function evaluateVocoders(o: VocoderEvalOptions): Promise<VocoderEv
     ...(withRecording ? [{ label: 'recording', input: 'recording' as const, vocoder: null, melL1: null, mcd: null, logF0RmseCents: null, vde: null, ffe: null, rtf: null, wer: null, frames: 0 }] : []),
     ...inputs.flatMap((input) => vocoders.map((v) => ({ label: `${input} -> ${v.label}`, input, vocoder: v.file, melL1: null, mcd: null, logF0RmseCents: null, vde: null, ffe: null, rtf: null, wer: null, frames: 0 }))),
   ];
-  const acc = new Map(rows.map((r) => [r.label, { l1: 0, mcd: 0, frames: 0, pitch: emptyPitchCounts() as PitchCounts, pitchUsed: false, ms: 0, seconds: 0, errors: 0, words: 0, transcribed: false }]));
+  const acc = new Map(rows.map((r) => [r.label, { l1: 0, mcd: 0, frames: 0, pitch: emptyPitchCounts(), ms: 0, seconds: 0, errors: 0, words: 0, transcribed: false }]));
   const perUtterance: VocoderEvalReport['perUtterance'] = [];
   const hygiene = new Map<string, HygieneMeter>();
   const meter = (label: string) => hygiene.get(label) ?? hygiene.set(label, new HygieneMeter()).get(label)!;
@@ -229,10 +224,10 @@ export async function evaluateVocoders(o: VocoderEvalOptions): Promise<VocoderEv
       const uttSeconds = (T * hop) / sampleRate;
       seconds += uttSeconds;
       const gt: MelImage = { data: it.mel, frames: T, mels: M };
-      let f0Ref: Float64Array | undefined;
+      let f0Ref: ArrayLike<number> | undefined;
       if (it.wav) {
         const rec = loadAudio(it.wav, sampleRate).samples;
-        f0Ref = framesOf(prodiffPitch(rec, sampleRate, hop).f0, T);
+        f0Ref = f0Frames(prodiffPitch(rec, sampleRate, hop).f0, T);
         meter('recording').add(rec);
         if (withRecording) {
           asr!.add(`recording\u0000${it.id}`, rec, sampleRate);
@@ -251,10 +246,7 @@ export async function evaluateVocoders(o: VocoderEvalOptions): Promise<VocoderEv
           const out = outputMel(y, T);
           const l1 = melL1(out, gt), mcdS = mcdSum(out, gt);
           a.l1 += l1 * T; a.mcd += mcdS; a.frames += T;
-          if (f0Ref) {
-            a.pitch = addPitchCounts(a.pitch, comparePitch(f0Ref, framesOf(prodiffPitch(y, sampleRate, hop).f0, T)));
-            a.pitchUsed = true;
-          }
+          if (f0Ref) a.pitch = addPitchCounts(a.pitch, comparePitch(f0Ref, f0Frames(prodiffPitch(y, sampleRate, hop).f0, T)));
           perUtterance.push({ id: it.id, row: label, melL1: l1, mcd: mcdS / T });
           meter(label).add(y);
           asr?.add(`${label}\u0000${it.id}`, y, sampleRate);
@@ -285,7 +277,10 @@ export async function evaluateVocoders(o: VocoderEvalOptions): Promise<VocoderEv
     const a = acc.get(r.label)!;
     r.frames = a.frames;
     if (a.frames) { r.melL1 = a.l1 / a.frames; r.mcd = a.mcd / a.frames; r.rtf = a.ms / 1000 / a.seconds; }
-    if (a.pitchUsed) Object.assign(r, (({ logF0RmseCents, vde, ffe }) => ({ logF0RmseCents, vde, ffe }))(pitchSummary(a.pitch)));
+    if (a.pitch.frames > 0) {
+      const p = pitchSummary(a.pitch);
+      r.logF0RmseCents = p.logF0RmseCents; r.vde = p.vde; r.ffe = p.ffe;
+    }
     if (a.transcribed && a.words > 0) r.wer = a.errors / a.words;
   }
   return {
