@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ProDiffTTS, type SynthesizeOptions } from '../src/api/tts.js';
 import { VocosVocoder } from '../src/model/vocos-vocoder.js';
+import type { Vocoder } from '../src/model/vocoder.js';
 import { loadVoice } from '../src/voice/load.js';
 import { makeRandomVoice, writeRandomVocos } from '../src/voice/random.js';
 import { SENTENCES } from './sentences.js';
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
     const threads = a.threads ? { threads: Number(a.threads) } : {};
     const tLoad = performance.now();
     const voice = loadVoice(voiceArg, { allowPaths: true });
-    let vocoder: VocosVocoder | undefined;
+    let vocoder: Vocoder | undefined;
     if (a['random-vocos']) {
       const file = join(tmp!, 'vocos.safetensors');
       writeRandomVocos(file);

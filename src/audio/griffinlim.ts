@@ -122,6 +122,8 @@ export interface GriffinLimOptions {
   seed: number;
   /** Output length in samples; default (T - 1) * hop. */
   length?: number;
+  /** Start from these phases [frames, bins] (e.g. `pghiPhase`'s) instead of random ones. */
+  initialPhase?: Float64Array;
 }
 
 export const GRIFFIN_LIM_DEFAULTS: GriffinLimOptions = { iterations: 32, momentum: 0.99, seed: 0 };
@@ -139,11 +141,16 @@ export function griffinLim(
   const n = frames * bins;
   // Unit phasors; random start.
   const pr = new Float64Array(n), pi = new Float64Array(n);
-  let s = (o.seed >>> 0) || 0x9e3779b9;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    const a = (2 * Math.PI * s) / 2 ** 32;
-    pr[i] = Math.cos(a); pi[i] = Math.sin(a);
+  if (o.initialPhase) {
+    if (o.initialPhase.length !== n) throw new Error(`griffin-lim: ${o.initialPhase.length} initial phases for ${frames} x ${bins}`);
+    for (let i = 0; i < n; i++) { pr[i] = Math.cos(o.initialPhase[i]!); pi[i] = Math.sin(o.initialPhase[i]!); }
+  } else {
+    let s = (o.seed >>> 0) || 0x9e3779b9;
+    for (let i = 0; i < n; i++) {
+      s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+      const a = (2 * Math.PI * s) / 2 ** 32;
+      pr[i] = Math.cos(a); pi[i] = Math.sin(a);
+    }
   }
   const prevR = new Float64Array(n), prevI = new Float64Array(n);
   const spec: ComplexSpectrogram = { re: new Float64Array(n), im: new Float64Array(n), frames, bins };

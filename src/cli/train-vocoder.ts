@@ -39,6 +39,10 @@ const USAGE = `usage: prodiff train-vocoder --data DIR|CACHE --out RUN [options]
   --checkpoint-every N    steps between checkpoints (default 200)
   --threads N             ONNX Runtime threads per session (default 1)
 model (new runs only; a resumed run keeps its own):
+  --phase learned|pghi    'learned' (default): Vocos, the head predicts magnitude and phase, GAN
+                          training; 'pghi': the head predicts the magnitude alone, learned by
+                          regression on the recordings' STFT (no discriminators), and the phase is
+                          integrated from it at synthesis (phase-gradient heap integration)
   --dim N --intermediate N --layers N      generator size (default ${VOCOS_SMALL.dim} / ${VOCOS_SMALL.intermediate} / ${VOCOS_SMALL.layers})
   --periods LIST          multi-period discriminator periods (default ${MPD_SMALL.periods.join(',')})
   --mpd-channels LIST     its channels (default ${MPD_SMALL.channels.join(',')})
@@ -55,7 +59,7 @@ export async function run(args: string[]): Promise<number> {
   const p = parseCommandArgs(args, USAGE, {
         data: { type: 'string' }, out: { type: 'string' }, steps: { type: 'string', default: '1000' },
         'checkpoint-every': { type: 'string', default: '200' }, threads: { type: 'string', default: '1' },
-        dim: { type: 'string' }, intermediate: { type: 'string' }, layers: { type: 'string' },
+        dim: { type: 'string' }, intermediate: { type: 'string' }, layers: { type: 'string' }, phase: { type: 'string' },
         periods: { type: 'string' }, 'mpd-channels': { type: 'string' }, 'mrd-ffts': { type: 'string' }, 'mrd-channels': { type: 'string' },
         adversarial: { type: 'string' }, 'mel-weight': { type: 'string' }, 'mrd-weight': { type: 'string' }, 'fm-weight': { type: 'string' },
         batch: { type: 'string' }, 'segment-frames': { type: 'string' }, lr: { type: 'string' }, 'schedule-steps': { type: 'string' },
@@ -74,7 +78,7 @@ export async function run(args: string[]): Promise<number> {
     if (v === undefined) return def;
     return numberFlag(k, v as string);
   };
-  const architectureFlags = ['dim', 'intermediate', 'layers', 'periods', 'mpd-channels', 'mrd-ffts', 'mrd-channels', 'adversarial', 'mel-weight', 'mrd-weight', 'fm-weight', 'sr'] as const;
+  const architectureFlags = ['dim', 'intermediate', 'layers', 'phase', 'periods', 'mpd-channels', 'mrd-ffts', 'mrd-channels', 'adversarial', 'mel-weight', 'mrd-weight', 'fm-weight', 'sr'] as const;
   const modelFlags = [...architectureFlags, 'batch', 'segment-frames', 'lr', 'schedule-steps', 'warmup', 'pretrain-mel-steps', 'seed'] as const;
 
   const stored = a.out ? readRunConfig(a.out) : undefined;
@@ -119,13 +123,18 @@ export async function run(args: string[]): Promise<number> {
   } else {
     const fromFile = a.init ? resolveGeneratorInit(a.init) : undefined;
     if (fromFile) {
-      const given = (['dim', 'intermediate', 'layers'] as const).filter((k) => a[k] !== undefined);
+      const given = (['dim', 'intermediate', 'layers', 'phase'] as const).filter((k) => a[k] !== undefined);
       if (given.length) throw new Error(`--init ${a.init} fixes the generator's size; leave out ${given.map((k) => `--${k}`).join(' ')}`);
     }
     const adversarial = (a.adversarial ?? VOCOS_LOSS.adversarial) as AdversarialLoss;
     if (adversarial !== 'hinge' && adversarial !== 'lsgan') throw new Error(`--adversarial must be hinge or lsgan, got '${adversarial}'`);
+    const phase = a.phase ?? 'learned';
+    if (phase !== 'learned' && phase !== 'pghi') throw new Error(`--phase must be learned or pghi, got '${phase}'`);
     const model: VocoderModelConfig = {
-      generator: fromFile?.generator ?? { ...VOCOS_SMALL, dim: num('dim', VOCOS_SMALL.dim), intermediate: num('intermediate', VOCOS_SMALL.intermediate), layers: num('layers', VOCOS_SMALL.layers) },
+      generator: fromFile?.generator ?? {
+        ...VOCOS_SMALL, dim: num('dim', VOCOS_SMALL.dim), intermediate: num('intermediate', VOCOS_SMALL.intermediate), layers: num('layers', VOCOS_SMALL.layers),
+        ...(phase === 'pghi' ? { phase } : {}),
+      },
       mpd: { ...MPD_SMALL, periods: a.periods ? list(a.periods) : MPD_SMALL.periods, channels: a['mpd-channels'] ? list(a['mpd-channels']) : MPD_SMALL.channels },
       mrd: { resolutions: a['mrd-ffts'] ? list(a['mrd-ffts']).map((n) => [n, n / 4] as [number, number]) : MRD_SMALL.resolutions, channels: num('mrd-channels', MRD_SMALL.channels) },
       loss: { adversarial, mel: num('mel-weight', VOCOS_LOSS.mel), mrd: num('mrd-weight', VOCOS_LOSS.mrd), featureMatching: num('fm-weight', VOCOS_LOSS.featureMatching) },

@@ -9,8 +9,9 @@ import {
   discriminatorLoss, featureMatchingLoss, generatorAdversarialLoss, MPD_SMALL, MRD_SMALL, multiPeriodDiscriminator, multiResolutionDiscriminator,
   type AdversarialLoss, type DiscriminatorOutput, type MpdConfig, type MrdConfig,
 } from './discriminators.js';
-import { logMelGraph } from './spectral.js';
-import { vocosGenerator, VOCOS_SMALL, type VocosConfig } from './vocos.js';
+import { logMelGraph, stftMagnitudeGraph } from './spectral.js';
+import { isPghiGenerator, vocosGenerator, vocosLogMagnitude, VOCOS_SMALL, type VocosConfig } from './vocos.js';
+import { melFilterbank } from '../audio/mel.js';
 
 export interface VocoderLossConfig {
   adversarial: AdversarialLoss;
@@ -132,19 +133,66 @@ export function discriminatorSpec(cfg: VocoderModelConfig, b: BatchShape, o: Opt
   };
 }
 
+/** Floor of the recordings' STFT magnitude before the log (a 'pghi' generator's regression target). */
+export const MAGNITUDE_FLOOR = 1e-5;
+
+/**
+ * The step of a 'pghi' generator (no discriminators): regression of the recording's natural-log
+ * STFT magnitude, L1 = mean |log max(|STFT(wav)|, floor) - prediction|, plus the L1 between the
+ * log-mel of the predicted magnitude and the input mel (weight `loss.mel` / 45, natural-log units, so
+ * that the default weight gives them equal say). The segment's two frames at each end are left out:
+ * their analysis windows reach past the segment, where the target STFT sees zeros.
+ */
+export function magnitudeSpec(cfg: VocoderModelConfig, b: BatchShape, o: OptimConfig): TrainerSpec {
+  if (!isPghiGenerator(cfg.generator)) throw new Error("magnitudeSpec: the generator's phase is not 'pghi'");
+  const edge = Math.ceil(cfg.generator.stft.nFft / 2 / cfg.generator.stft.hop);
+  if (b.segmentFrames + 1 <= 2 * edge) throw new Error(`magnitude regression: segments of ${b.segmentFrames} frames leave none inside ${edge} edge frames`);
+  return {
+    build(g) {
+      const { mel, wav } = batchInputs(g, cfg, b);
+      const T = b.segmentFrames + 1;
+      const inner = (x: Tensor, axis: number) => op.sliceAxis(x, axis, edge, T - edge);
+      const pred = inner(vocosLogMagnitude(new Scope(g, GEN_PREFIX), cfg.generator, mel), 1); // [B, t, F]
+      const target = op.transpose(op.log(op.clip(stftMagnitudeGraph(wav, cfg.generator.stft, 1e-12), MAGNITUDE_FLOOR)), [0, 2, 1]);
+      const magL1 = op.reduceMean(op.abs(op.sub(pred, inner(target, 1))));
+      const basis = melFilterbank(cfg.mel);
+      const fbT = g.constant({ dtype: 'float32', shape: [basis.nBins, basis.nMels], values: transpose(basis.dense, basis.nMels, basis.nBins) }, 'mel_basis_t');
+      const predMel = op.log(op.clip(op.matmul(op.exp(pred), fbT), cfg.mel.eps)); // [B, t, mels], natural log
+      const melL1 = op.reduceMean(op.abs(op.sub(predMel, op.mul(op.transpose(inner(mel, 2), [0, 2, 1]), Math.LN10))));
+      const loss = op.add(magL1, op.mul(melL1, cfg.loss.mel / 45));
+      return { loss, metrics: { mag_l1: magL1, mel_l1: melL1 } };
+    },
+    ...sideOptions(o),
+    trainable: isGeneratorParam,
+  };
+}
+
+function transpose(a: Float32Array | Float64Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = a[r * cols + c]!;
+  return out;
+}
+
 /** Initial values of every generator and discriminator parameter. */
 export function initVocoderParams(cfg: VocoderModelConfig, b: BatchShape, seed: number): ParamStore {
   const g = new Graph('init');
   const { mel, wav } = batchInputs(g, cfg, b);
-  vocosGenerator(new Scope(g, GEN_PREFIX), cfg.generator, mel);
-  discriminate(g, cfg, wav);
+  if (isPghiGenerator(cfg.generator)) vocosLogMagnitude(new Scope(g, GEN_PREFIX), cfg.generator, mel);
+  else {
+    vocosGenerator(new Scope(g, GEN_PREFIX), cfg.generator, mel);
+    discriminate(g, cfg, wav);
+  }
   return new ParamStore().initialize(g, new Rng(seed));
 }
 
-/** The inference graph of the generator alone: mel [B, mels, T] -> wav [B, (T - 1) * hop]. */
+/**
+ * The inference graph of the generator alone: mel [B, mels, T] -> wav [B, (T - 1) * hop], or for a
+ * 'pghi' generator -> logmag [B, T, F] (the phase and inverse STFT are made on the host).
+ */
 export function generatorGraph(cfg: VocosConfig): Graph {
   const g = new Graph('vocos');
   const mel = g.input('mel', 'float32', ['B', cfg.mels, 'T']);
-  g.output('wav', vocosGenerator(new Scope(g, GEN_PREFIX), cfg, mel).wav);
+  if (isPghiGenerator(cfg)) g.output('logmag', vocosLogMagnitude(new Scope(g, GEN_PREFIX), cfg, mel));
+  else g.output('wav', vocosGenerator(new Scope(g, GEN_PREFIX), cfg, mel).wav);
   return g;
 }

@@ -21,6 +21,13 @@ export interface VocosConfig {
   layerScale?: number;
   /** The synthesis STFT (n_fft, hop, window); ProDiff's by default. */
   stft: StftConfig;
+  /**
+   * Where the phase comes from: 'learned' (Vocos: the head predicts it and the graph ends in an
+   * inverse STFT) or 'pghi' (the head predicts the log-magnitude alone, trained by regression on
+   * the recordings' STFT; the phase is integrated from it by `pghiPhase` at synthesis). Default
+   * 'learned'.
+   */
+  phase?: 'learned' | 'pghi';
 }
 
 /** Small CPU default: ~2.8 M parameters, the shape DESIGN.md timed in PyTorch at RTF ~0.006. */
@@ -52,6 +59,8 @@ export function vocosContextFrames(cfg: VocosConfig): number {
   return backbone + Math.floor((cfg.stft.nFft / 2 - 1) / cfg.stft.hop) + 1;
 }
 
+export const isPghiGenerator = (cfg: VocosConfig): boolean => cfg.phase === 'pghi';
+
 function convNeXtBlock(s: Scope, x: Tensor, cfg: VocosConfig): Tensor {
   const { dim, intermediate, kernel } = cfg;
   // x: [B, dim, T]
@@ -65,20 +74,38 @@ function convNeXtBlock(s: Scope, x: Tensor, cfg: VocosConfig): Tensor {
   return op.add(x, op.transpose(y, [0, 2, 1]));
 }
 
-/** The generator: mel [B, mels, T] (ProDiff log10 mel, channels first) -> waveform. */
-export function vocosGenerator(s: Scope, cfg: VocosConfig, mel: Tensor): VocosOutputs {
+/** The ConvNeXt backbone: mel [B, mels, T] -> features [B, T, dim] (after the final LayerNorm). */
+function vocosBackbone(s: Scope, cfg: VocosConfig, mel: Tensor): Tensor {
   if (cfg.kernel % 2 !== 1) throw new Error(`vocos: kernel ${cfg.kernel} must be odd`);
   const bb = s.child('backbone');
-  const F = cfg.stft.nFft / 2 + 1;
   let x = conv1d(bb.child('embed'), mel, cfg.mels, cfg.dim, cfg.kernel, { padding: (cfg.kernel - 1) / 2, weightInit: W_INIT });
   x = op.transpose(layerNorm(bb.child('norm'), op.transpose(x, [0, 2, 1]), cfg.dim, 1e-6), [0, 2, 1]);
   for (let i = 0; i < cfg.layers; i++) x = convNeXtBlock(bb.child('convnext').child(i), x, cfg);
-  const h = layerNorm(bb.child('final_layer_norm'), op.transpose(x, [0, 2, 1]), cfg.dim, 1e-6); // [B, T, dim]
-  const out = linear(s.child('head').child('out'), h, cfg.dim, 2 * F, { weightInit: W_INIT, bias: true }); // [B, T, 2F]
+  return layerNorm(bb.child('final_layer_norm'), op.transpose(x, [0, 2, 1]), cfg.dim, 1e-6);
+}
+
+/** The head's projection to `outputs` values per frame, [B, T, outputs]. */
+function vocosHead(s: Scope, cfg: VocosConfig, h: Tensor, outputs: number): Tensor {
+  return linear(s.child('head').child('out'), h, cfg.dim, outputs, { weightInit: W_INIT, bias: true });
+}
+
+// exp(x) clipped at 100 (Vocos): the log magnitude is clipped at ln 100.
+const clipLogMagnitude = (x: Tensor): Tensor => op.clip(x, undefined, Math.log(100));
+
+/** The generator: mel [B, mels, T] (ProDiff log10 mel, channels first) -> waveform. */
+export function vocosGenerator(s: Scope, cfg: VocosConfig, mel: Tensor): VocosOutputs {
+  if (isPghiGenerator(cfg)) throw new Error("vocos: a 'pghi' generator predicts magnitudes only (vocosLogMagnitude)");
+  const F = cfg.stft.nFft / 2 + 1;
+  const out = vocosHead(s, cfg, vocosBackbone(s, cfg, mel), 2 * F); // [B, T, 2F]
   const [mag, phase] = op.split(out, [F, F], 2);
-  // exp(x) clipped at 100 (Vocos): clip the log magnitude at ln 100.
-  const logMag = op.clip(mag!, undefined, Math.log(100));
+  const logMag = clipLogMagnitude(mag!);
   const m = op.exp(logMag);
   const wav = istftGraph(op.mul(m, op.cos(phase!)), op.mul(m, op.sin(phase!)), cfg.stft);
   return { wav, logMag, phase: phase! };
+}
+
+/** A 'pghi' generator: mel [B, mels, T] -> natural-log STFT magnitude [B, T, F], clipped at ln 100. */
+export function vocosLogMagnitude(s: Scope, cfg: VocosConfig, mel: Tensor): Tensor {
+  if (!isPghiGenerator(cfg)) throw new Error("vocos: vocosLogMagnitude needs a generator with phase 'pghi'");
+  return clipLogMagnitude(vocosHead(s, cfg, vocosBackbone(s, cfg, mel), cfg.stft.nFft / 2 + 1));
 }

@@ -9,9 +9,9 @@ import { exportOnnx, ortTensor, ParamStore, readSafetensors, schedules, Trainer,
 import { writeFileAtomic } from '../engine/atomic.js';
 import { SegmentSampler, type VocoderBatch, type VocoderCorpus } from '../data/vocoder-data.js';
 import {
-  discriminatorSpec, generatorGraph, generatorSpec, initVocoderParams, isDiscriminatorParam, isGeneratorParam, type BatchShape, type OptimConfig, type VocoderModelConfig,
+  discriminatorSpec, generatorGraph, generatorSpec, initVocoderParams, magnitudeSpec, isDiscriminatorParam, isGeneratorParam, type BatchShape, type OptimConfig, type VocoderModelConfig,
 } from '../model/vocoder-gan.js';
-import type { VocosConfig } from '../model/vocos.js';
+import { isPghiGenerator, type VocosConfig } from '../model/vocos.js';
 import { linePlotPng } from '../util/plot.js';
 import { formatValue } from '../util/progress.js';
 import { runTrainingLoop, type StepOutcome, type TrainingTask } from './loop.js';
@@ -88,7 +88,8 @@ export interface StepRecord {
 interface CheckpointIndex {
   step: number;
   generator: string;
-  discriminator: string;
+  /** Absent for a 'pghi' generator's run (no discriminators). */
+  discriminator?: string;
   sampler: number[];
   elapsed_s: number;
 }
@@ -125,7 +126,7 @@ export function resolveVocoderInit(runDir: string): { init: VocoderInit; config:
   const indexPath = join(runDir, INDEX);
   if (!config || !existsSync(indexPath)) throw new Error(`${runDir}: not a vocoder run with a checkpoint (no ${CONFIG} or ${INDEX})`);
   const idx = JSON.parse(readFileSync(indexPath, 'utf-8')) as CheckpointIndex;
-  return { init: { run: resolve(runDir), step: idx.step, generator: resolve(runDir, idx.generator), discriminator: resolve(runDir, idx.discriminator) }, config };
+  return { init: { run: resolve(runDir), step: idx.step, generator: resolve(runDir, idx.generator), ...(idx.discriminator ? { discriminator: resolve(runDir, idx.discriminator) } : {}) }, config };
 }
 
 /**
@@ -200,8 +201,11 @@ export async function trainVocoder(corpus: VocoderCorpus, runDir: string, config
     loadInitWeights(params, config.init);
     note(`starting from ${config.init.run} at step ${config.init.step} (weights only, fresh optimiser state${config.init.discriminator ? '' : ', fresh discriminators'})`);
   }
-  const G = await Trainer.create(generatorSpec(cfg, shape, optim), params);
-  const D = await Trainer.create(discriminatorSpec(cfg, shape, optim), params);
+  // A 'pghi' generator learns its magnitudes by regression: no discriminators.
+  const regression = isPghiGenerator(cfg.generator);
+  const G = await Trainer.create(regression ? magnitudeSpec(cfg, shape, optim) : generatorSpec(cfg, shape, optim), params);
+  const D = regression ? null : await Trainer.create(discriminatorSpec(cfg, shape, optim), params);
+  const ganFeed = (on: boolean): Record<string, ReturnType<typeof ortTensor>> => (regression ? {} : { gan_weight: on ? gan1 : gan0 });
 
   const segOpts = { batch: config.batch, segmentFrames: config.segmentFrames, mel: cfg.mel };
   let sampler = new SegmentSampler(corpus, segOpts, config.seed);
@@ -219,29 +223,32 @@ export async function trainVocoder(corpus: VocoderCorpus, runDir: string, config
     restore() {
       const idx = JSON.parse(readFileSync(indexPath, 'utf-8')) as CheckpointIndex;
       G.loadCheckpoint(join(runDir, idx.generator));
-      D.loadCheckpoint(join(runDir, idx.discriminator));
+      if (D) {
+        if (!idx.discriminator) throw new Error(`${indexPath}: no discriminator checkpoint`);
+        D.loadCheckpoint(join(runDir, idx.discriminator));
+      }
       if (G.step !== idx.step) throw new Error(`${indexPath}: generator checkpoint is at step ${G.step}, index says ${idx.step}`);
       sampler = new SegmentSampler(corpus, segOpts, Uint32Array.from(idx.sampler));
       elapsedBase = idx.elapsed_s;
     },
     async trainStep() {
       const batch = feeds(sampler.next(), cfg.generator.mels);
-      const useGan = G.step >= config.pretrainMelSteps;
+      const useGan = D !== null && G.step >= config.pretrainMelSteps;
       let d: Awaited<ReturnType<Trainer['trainStep']>> | undefined;
-      if (useGan) {
+      if (D && useGan) {
         D.setFrozenTensors(G.paramTensors());
         d = await D.trainStep(batch);
       }
-      G.setFrozenTensors(D.paramTensors());
-      const g = await G.trainStep({ ...batch, gan_weight: useGan ? gan1 : gan0 });
+      if (D) G.setFrozenTensors(D.paramTensors());
+      const g = await G.trainStep({ ...batch, ...ganFeed(useGan) });
       const record: Record<string, number> = { elapsed_s: elapsed(), lr: g.lr, g_loss: g.loss, g_grad_norm: g.gradNorm, ...g.metrics };
       if (d) Object.assign(record, { d_loss: d.loss, d_grad_norm: d.gradNorm, ...d.metrics });
-      const shown = [`mel ${formatValue(g.metrics.mel_l1 ?? NaN)}`, `g ${formatValue(g.loss)}`, ...(d ? [`d ${formatValue(d.loss)}`] : [])];
+      const shown = [`mel ${formatValue(g.metrics.mel_l1 ?? NaN)}`, ...(regression ? [`mag ${formatValue(g.metrics.mag_l1 ?? NaN)}`] : []), `g ${formatValue(g.loss)}`, ...(d ? [`d ${formatValue(d.loss)}`] : [])];
       return { step: g.step, record, summary: shown.join(' ') };
     },
     async validate() {
-      const val = await G.evaluate({ ...valBatch, gan_weight: gan0 });
-      return { mel_l1: val.metrics.mel_l1! };
+      const val = await G.evaluate({ ...valBatch, ...ganFeed(false) });
+      return { mel_l1: val.metrics.mel_l1!, ...(regression ? { mag_l1: val.metrics.mag_l1! } : {}) };
     },
     checkpoint() {
       const step = G.step;
@@ -250,15 +257,15 @@ export async function trainVocoder(corpus: VocoderCorpus, runDir: string, config
       const dPath = `ckpt/disc-${tag}.safetensors`;
       const meta = { kind: 'prodiff vocoder checkpoint', config: JSON.stringify(config) };
       G.saveCheckpoint(join(runDir, gPath), meta);
-      D.saveCheckpoint(join(runDir, dPath), meta);
-      const idx: CheckpointIndex = { step, generator: gPath, discriminator: dPath, sampler: Array.from(sampler.state()), elapsed_s: elapsed() };
+      D?.saveCheckpoint(join(runDir, dPath), meta);
+      const idx: CheckpointIndex = { step, generator: gPath, ...(D ? { discriminator: dPath } : {}), sampler: Array.from(sampler.state()), elapsed_s: elapsed() };
       writeFileAtomic(indexPath, JSON.stringify(idx) + '\n');
       // The generator alone, for inference.
       const gen = G.exportParams(new ParamStore());
       gen.save(join(runDir, 'generator.safetensors'), { step: String(step), config: JSON.stringify(cfg.generator) });
       writeFileAtomic(join(runDir, 'generator.onnx'), exportOnnx(generatorGraph(cfg.generator), { values: (n) => gen.get(n).data }));
-      checkpoints.push(gPath, dPath);
-      const keep = 2 * (o.keepCheckpoints ?? 2);
+      checkpoints.push(gPath, ...(D ? [dPath] : []));
+      const keep = (D ? 2 : 1) * (o.keepCheckpoints ?? 2);
       while (checkpoints.length > keep) rmSync(join(runDir, checkpoints.shift()!), { force: true });
     },
     plots: () => writeCurves(runDir),
@@ -275,7 +282,7 @@ export async function trainVocoder(corpus: VocoderCorpus, runDir: string, config
     });
     return { step: r.step, resumedFrom: r.resumedFrom, ...(r.last ? { lastRecord: toRecord(r.last) } : {}) };
   } finally {
-    await Promise.all([G.close(), D.close()]);
+    await Promise.all([G.close(), D?.close()]);
   }
 }
 
