@@ -72,30 +72,9 @@ export interface AugmentOptions {
   noise: number;
   pad: number;
   bandLimit: number;
-  /** Vocal tract length perturbation: the spectrum's frequency axis scaled by 0.85..1.2. */
-  warp: number;
 }
 
-export const DEFAULT_AUGMENT: AugmentOptions = { noise: 0.6, pad: 0.5, bandLimit: 0.2, warp: 0.5 };
-
-/** VTLP's frequency scale factors (alpha < 1: a longer vocal tract, lower formants). */
-export const WARP_RANGE = [0.85, 1.2] as const;
-
-/**
- * Source position (fractional band index) per mel band for a spectrum whose frequencies are scaled
- * by alpha: band c (centre f) takes the original spectrum at f / alpha (Jaitly & Hinton 2013's
- * vocal tract length perturbation, made on the mel bands' centres). Clamped to the band range.
- */
-export function warpSourceBands(cfg: Pick<AlignerConfig, 'nMels' | 'fmin' | 'fmax'>, alpha: number): Float64Array {
-  const C = cfg.nMels;
-  const lo = hzToMelSlaney(cfg.fmin);
-  const hi = hzToMelSlaney(cfg.fmax);
-  const step = (hi - lo) / (C + 1);
-  return Float64Array.from({ length: C }, (_, c) => {
-    const f = melToHzSlaney(lo + step * (c + 1)) / alpha;
-    return Math.min(C - 1, Math.max(0, (hzToMelSlaney(f) - lo) / step - 1));
-  });
-}
+export const DEFAULT_AUGMENT: AugmentOptions = { noise: 0.6, pad: 0.5, bandLimit: 0.2 };
 
 /** Mean mel magnitude per band of unit-variance white noise (the noise augmentation's spectrum). */
 export function whiteNoiseMel(cfg: AlignerConfig): Float32Array {
@@ -110,8 +89,7 @@ export function whiteNoiseMel(cfg: AlignerConfig): Float32Array {
  * A randomly degraded copy of an utterance's log-mel, made in the mel domain (cheap enough to do
  * every step): white noise 20-50 dB below the speech (magnitudes added in power, with a random
  * per-cell spread), 0-0.8 s of silence or noise at each end, band-limiting (as audio recorded or
- * resampled at 16-24 kHz), vocal tract length perturbation (`warpSourceBands`), gain -12..+6 dB
- * against the log floor. Returns [frames, nMels] and the
+ * resampled at 16-24 kHz), gain -12..+6 dB against the log floor. Returns [frames, nMels] and the
  * number of frames added at the start.
  */
 export function augmentMel(u: TrainingUtterance, cfg: AlignerConfig, noiseMel: Float32Array, rng: Rng, o: AugmentOptions = DEFAULT_AUGMENT): { data: Float32Array; frames: number; lead: number } {
@@ -124,7 +102,6 @@ export function augmentMel(u: TrainingUtterance, cfg: AlignerConfig, noiseMel: F
   const noise = rng.uniform() < o.noise ? u.rms * 10 ** (-(20 + 30 * rng.uniform()) / 20) : 0;
   const cutoff = rng.uniform() < o.bandLimit ? [8000, 11025, 12000][rng.int(3)]! / 2 : Infinity;
   const gain = 10 ** ((-12 + 18 * rng.uniform()) / 20);
-  const warp = rng.uniform() < o.warp ? warpSourceBands(cfg, WARP_RANGE[0] + (WARP_RANGE[1] - WARP_RANGE[0]) * rng.uniform()) : null;
   // Upper edge of mel band c (Slaney mel points, as the filterbank).
   const lo = hzToMelSlaney(cfg.fmin);
   const hi = hzToMelSlaney(cfg.fmax);
@@ -133,15 +110,7 @@ export function augmentMel(u: TrainingUtterance, cfg: AlignerConfig, noiseMel: F
   for (let t = 0; t < T; t++) {
     const src = t - lead;
     for (let c = 0; c < C; c++) {
-      let mag = 0;
-      if (src >= 0 && src < u.frames) {
-        let v = u.mel[src * C + c]!;
-        if (warp) { // linear interpolation of the log mel at the source position
-          const pos = warp[c]!, i0 = Math.floor(pos), i1 = Math.min(C - 1, i0 + 1), f = pos - i0;
-          v = (1 - f) * u.mel[src * C + i0]! + f * u.mel[src * C + i1]!;
-        }
-        mag = 10 ** (v / 1000);
-      }
+      let mag = src >= 0 && src < u.frames ? 10 ** (u.mel[src * C + c]! / 1000) : 0;
       mag *= bandGain[c]!;
       if (noise > 0) {
         const n = noise * noiseMel[c]! * Math.exp(0.35 * rng.normal());
