@@ -2,20 +2,25 @@
 // of the Vocos-style generator's forward pass in onnxruntime-node on a fixed 10 s mel (--runs runs
 // after 1 warm-up), of Griffin-Lim on the same mel (3 runs after 1 warm-up), and - in the same
 // command - of bench/torch_vocoders.py (PyTorch, same generator shape, torch.istft) when PyTorch is
-// importable.
-// Usage: npm run bench:vocoder -- [--dim 256] [--intermediate 768] [--layers 6] [--threads 2]
+// importable. A 'pghi' generator (magnitudes only) is timed as the whole vocoder: network, phase
+// integration on the host and the inverse STFT (`synthesize`).
+// Usage: npm run bench:vocoder -- [--dim 256] [--intermediate 768] [--layers 6] [--phase pghi] [--threads 2]
 //   [--seconds 10] [--runs 7] [--weights generator.safetensors | --random] [--no-torch] [--no-griffin-lim]
 //   [--profile PREFIX] [--json]
 // With --json the last line is one JSON object (`rtf` = this generator's median, `rtf_min`,
 // `griffin_lim_rtf`, `torch_vocos_rtf`, `torch_hifigan_rtf`, each with its runs and warm-up).
 import { describeTiming, glideSignal, runTorchBench, timeRuns, timingJson } from './common.js';
-import { existsSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createSession, exportOnnx, Graph, ortTensor, ParamStore, readSafetensors, Rng } from '../src/engine/index.js';
 import { logMel, PRODIFF_MEL } from '../src/audio/mel.js';
 import { melToWaveGriffinLim } from '../src/audio/griffinlim.js';
-import { vocosGenerator, VOCOS_SMALL, type VocosConfig } from '../src/model/vocos.js';
+import { isPghiGenerator, vocosGenerator, VOCOS_SMALL, type VocosConfig } from '../src/model/vocos.js';
+import { createVocoder } from '../src/model/vocoder.js';
+import '../src/model/vocos-vocoder.js';
+import { writeRandomVocos } from '../src/voice/random.js';
 import { Scope } from '../src/nn/index.js';
 import { melChannelsFirst } from '../src/model/vocoder.js';
 
@@ -24,6 +29,7 @@ const { values: a } = parseArgs({
     dim: { type: 'string' },
     intermediate: { type: 'string' },
     layers: { type: 'string' },
+    phase: { type: 'string' },
     threads: { type: 'string', default: '2' },
     seconds: { type: 'string', default: '10' },
     runs: { type: 'string', default: '7' },
@@ -38,10 +44,15 @@ const { values: a } = parseArgs({
 // Default: the bundled voice's trained vocoder (its size from the file's metadata); --random or
 // --dim/--intermediate/--layers time random weights of a chosen size.
 const BUNDLED = new URL('../../voices/en_US-slt-prodiff-small/vocoder.safetensors', import.meta.url).pathname;
-const sized = a.dim !== undefined || a.intermediate !== undefined || a.layers !== undefined;
+const sized = a.dim !== undefined || a.intermediate !== undefined || a.layers !== undefined || a.phase !== undefined;
 const weights = a.weights ?? (a.random || sized || !existsSync(BUNDLED) ? undefined : BUNDLED);
 const stored = weights ? (JSON.parse(readSafetensors(weights).metadata.config ?? 'null') as VocosConfig | null) : null;
-const cfg: VocosConfig = stored ?? { ...VOCOS_SMALL, dim: Number(a.dim ?? VOCOS_SMALL.dim), intermediate: Number(a.intermediate ?? VOCOS_SMALL.intermediate), layers: Number(a.layers ?? VOCOS_SMALL.layers) };
+if (a.phase !== undefined && a.phase !== 'pghi' && a.phase !== 'learned') throw new Error(`--phase must be learned or pghi, got '${a.phase}'`);
+const cfg: VocosConfig = stored ?? {
+  ...VOCOS_SMALL, dim: Number(a.dim ?? VOCOS_SMALL.dim), intermediate: Number(a.intermediate ?? VOCOS_SMALL.intermediate), layers: Number(a.layers ?? VOCOS_SMALL.layers),
+  ...(a.phase === 'pghi' ? { phase: 'pghi' as const } : {}),
+};
+const pghi = isPghiGenerator(cfg);
 const threads = Number(a.threads);
 const seconds = Number(a.seconds);
 const runs = Number(a.runs);
@@ -51,34 +62,52 @@ const sr = PRODIFF_MEL.sampleRate;
 const y = glideSignal(seconds, sr);
 const mel = logMel(y);
 const T = mel.frames;
-const melCF = melChannelsFirst(mel.data, T, cfg.mels);
 
 
-// The generator as an inference graph (weights as initializers, B and T symbolic).
-const g = new Graph('vocos');
-const melIn = g.input('mel', 'float32', ['B', cfg.mels, 'T']);
-g.output('wav', vocosGenerator(new Scope(g, 'generator.'), cfg, melIn).wav);
-const params = weights ? ParamStore.fromSafetensors(weights) : new ParamStore().initialize(g, new Rng(0));
-params.checkAgainst(g, weights ?? 'random init');
-const nParams = [...g.params.keys()].reduce((s, k) => s + params.get(k).data.length, 0);
-const model = exportOnnx(g, { values: (k) => params.get(k).data });
-const session = await createSession(model, { threads, ...(a.profile ? { profilePrefix: a.profile } : {}) });
-const feeds = { mel: ortTensor('float32', melCF, [1, cfg.mels, T]) };
 const audioSeconds = ((T - 1) * cfg.stft.hop) / sr;
-const gen = await timeRuns(() => session.run(feeds), runs, 1);
-if (a.profile) session.endProfiling();
+let gen: Awaited<ReturnType<typeof timeRuns>>;
+let nParams: number;
+let onnxBytes: number | undefined;
+if (pghi) {
+  // The whole vocoder through the registry (random weights go through a temporary file).
+  const tmp = mkdtempSync(join(tmpdir(), 'prodiff-bench-vocoder-'));
+  try {
+    const file = weights ?? join(tmp, 'random.safetensors');
+    if (!weights) writeRandomVocos(file, cfg, 0);
+    nParams = [...readSafetensors(file).tensors.values()].reduce((s, t) => s + t.data.length, 0);
+    const v = await createVocoder('vocos', { mel: PRODIFF_MEL, file, threads });
+    gen = await timeRuns(() => v.synthesize(mel.data, T), runs, 1);
+    await v.dispose?.();
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+} else {
+  // The generator as an inference graph (weights as initializers, B and T symbolic).
+  const g = new Graph('vocos');
+  const melIn = g.input('mel', 'float32', ['B', cfg.mels, 'T']);
+  g.output('wav', vocosGenerator(new Scope(g, 'generator.'), cfg, melIn).wav);
+  const params = weights ? ParamStore.fromSafetensors(weights) : new ParamStore().initialize(g, new Rng(0));
+  params.checkAgainst(g, weights ?? 'random init');
+  nParams = [...g.params.keys()].reduce((s, k) => s + params.get(k).data.length, 0);
+  const model = exportOnnx(g, { values: (k) => params.get(k).data });
+  onnxBytes = model.byteLength;
+  const session = await createSession(model, { threads, ...(a.profile ? { profilePrefix: a.profile } : {}) });
+  const feeds = { mel: ortTensor('float32', melChannelsFirst(mel.data, T, cfg.mels), [1, cfg.mels, T]) };
+  gen = await timeRuns(() => session.run(feeds), runs, 1);
+  if (a.profile) session.endProfiling();
+}
 
 const result: Record<string, unknown> = {
   bench: 'vocoder',
   weights: weights ?? 'random',
   engine: 'prodiff engine on onnxruntime-node 1.30',
-  model: 'vocos',
+  model: pghi ? 'vocos-pghi (network + phase integration + inverse STFT)' : 'vocos',
   dim: cfg.dim, intermediate: cfg.intermediate, layers: cfg.layers, n_fft: cfg.stft.nFft, hop: cfg.stft.hop,
   params: nParams,
   threads,
   audio_seconds: +audioSeconds.toFixed(3),
   frames: T,
-  onnx_bytes: model.byteLength,
+  ...(onnxBytes !== undefined ? { onnx_bytes: onnxBytes } : {}),
   ...timingJson('', gen),
   rtf: +(gen.median / 1000 / audioSeconds).toFixed(5),
   rtf_min: +(gen.min / 1000 / audioSeconds).toFixed(5),
@@ -114,7 +143,7 @@ if (!a['no-torch']) {
 }
 
 const out = [
-  `vocos generator: dim ${cfg.dim}, intermediate ${cfg.intermediate}, ${cfg.layers} blocks, ${nParams} parameters, ${threads} threads, ${audioSeconds.toFixed(2)} s of audio`,
+  `${pghi ? 'vocos-pghi' : 'vocos'} generator: dim ${cfg.dim}, intermediate ${cfg.intermediate}, ${cfg.layers} blocks, ${nParams} parameters, ${threads} threads, ${audioSeconds.toFixed(2)} s of audio`,
   `prodiff engine (onnxruntime-node): ${describeTiming(gen, 'ms', 1)}, RTF ${result.rtf} (min ${result.rtf_min}) (load average ${result.load_avg_1m})`,
 ];
 if (result.griffin_lim_rtf !== undefined) out.push(`griffin-lim (32 iterations): RTF ${result.griffin_lim_rtf} (min ${result.griffin_lim_rtf_min}; 3 runs after 1 warm-up)`);

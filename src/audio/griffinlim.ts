@@ -70,37 +70,55 @@ export function melToLinear(mel: LogMel, cfg: MelConfig = PRODIFF_MEL, nnlsItera
   let P = pinvCache.get(key);
   if (!P) { P = melPseudoInverse(cfg); pinvCache.set(key, P); }
   const { nBins, nMels } = P;
-  const basis = melFilterbank(cfg);
-  const { start, weights } = basis;
   const out = new Float64Array(mel.frames * nBins);
   const lin = new Float64Array(nMels);
-  const mtx = new Float64Array(nBins); // M^T x
-  const ms = new Float64Array(nMels); // M S
-  const mtms = new Float64Array(nBins); // M^T M S
   for (let t = 0; t < mel.frames; t++) {
     const S = out.subarray(t * nBins, (t + 1) * nBins);
-    let peak = 0;
-    for (let m = 0; m < nMels; m++) { lin[m] = 10 ** mel.data[t * nMels + m]!; peak = Math.max(peak, lin[m]!); }
+    for (let m = 0; m < nMels; m++) lin[m] = 10 ** mel.data[t * nMels + m]!;
     for (let k = 0; k < nBins; k++) {
       let s = 0;
       const row = k * nMels;
       for (let m = 0; m < nMels; m++) s += P.data[row + m]! * lin[m]!;
       S[k] = s > 0 ? s : 0;
     }
-    if (nnlsIterations <= 0) continue;
-    // A small positive floor lets clipped bins grow again under the multiplicative updates.
+  }
+  if (nnlsIterations > 0) fitToMel(out, mel, cfg, nnlsIterations);
+  return { data: out, frames: mel.frames, bins: nBins };
+}
+
+/**
+ * Moves a linear magnitude S [frames, bins] (in place) towards the non-negative least-squares fit
+ * of a log10 mel by `iterations` multiplicative updates S <- S * (M^T x) / (M^T M S) (Lee & Seung),
+ * which keep S >= 0 and keep its shape within each mel band's reach: from the mel pseudo-inverse
+ * (Griffin-Lim's magnitude) or from a network's magnitude, whose fine structure stays while its
+ * mel comes to match the given one.
+ */
+export function fitToMel(S: Float64Array | Float32Array, mel: LogMel, cfg: MelConfig = PRODIFF_MEL, iterations = 10): void {
+  const basis = melFilterbank(cfg);
+  const { start, weights, nMels, nBins } = basis;
+  if (mel.nMels !== nMels) throw new Error(`fitToMel: mel has ${mel.nMels} bins, config says ${nMels}`);
+  if (S.length !== mel.frames * nBins) throw new Error(`fitToMel: ${S.length} magnitudes for ${mel.frames} frames of ${nBins} bins`);
+  const lin = new Float64Array(nMels);
+  const mtx = new Float64Array(nBins); // M^T x
+  const ms = new Float64Array(nMels); // M S
+  const mtms = new Float64Array(nBins); // M^T M S
+  for (let t = 0; t < mel.frames; t++) {
+    const o = t * nBins;
+    let peak = 0;
+    for (let m = 0; m < nMels; m++) { lin[m] = 10 ** mel.data[t * nMels + m]!; peak = Math.max(peak, lin[m]!); }
+    // A small positive floor lets zero bins grow again under the multiplicative updates.
     const floor = 1e-6 * peak;
     mtx.fill(0);
     for (let m = 0; m < nMels; m++) {
       const w = weights[m]!, s0 = start[m]!;
       for (let j = 0; j < w.length; j++) mtx[s0 + j]! += w[j]! * lin[m]!;
     }
-    for (let k = 0; k < nBins; k++) if (S[k]! < floor && mtx[k]! > 0) S[k] = floor;
-    for (let it = 0; it < nnlsIterations; it++) {
+    for (let k = 0; k < nBins; k++) if (S[o + k]! < floor && mtx[k]! > 0) S[o + k] = floor;
+    for (let it = 0; it < iterations; it++) {
       for (let m = 0; m < nMels; m++) {
         const w = weights[m]!, s0 = start[m]!;
         let v = 0;
-        for (let j = 0; j < w.length; j++) v += w[j]! * S[s0 + j]!;
+        for (let j = 0; j < w.length; j++) v += w[j]! * S[o + s0 + j]!;
         ms[m] = v;
       }
       mtms.fill(0);
@@ -108,10 +126,9 @@ export function melToLinear(mel: LogMel, cfg: MelConfig = PRODIFF_MEL, nnlsItera
         const w = weights[m]!, s0 = start[m]!;
         for (let j = 0; j < w.length; j++) mtms[s0 + j]! += w[j]! * ms[m]!;
       }
-      for (let k = 0; k < nBins; k++) if (mtms[k]! > 0) S[k] = S[k]! * (mtx[k]! / mtms[k]!);
+      for (let k = 0; k < nBins; k++) if (mtms[k]! > 0) S[o + k] = S[o + k]! * (mtx[k]! / mtms[k]!);
     }
   }
-  return { data: out, frames: mel.frames, bins: nBins };
 }
 
 export interface GriffinLimOptions {

@@ -6,7 +6,7 @@ import { checkWritable, requireInput, writeOutput } from './io.js';
 
 const USAGE = `usage: prodiff eval-vocoder [RUN|GENERATOR.safetensors ...] --data CACHE|DIR [--split test] [--limit N]
                    [--acoustic RUN] [--acoustic-seed 0] [--json OUT.json] [--out WAVDIR] [--no-asr]
-                   [--gl-iterations 32] [--threads 1]
+                   [--gl-iterations 32] [--pghi-fit N] [--pghi-refine N] [--threads 1]
 
 Vocodes held-out utterances with each trained vocoder (a train-vocoder run or its generator file)
 and with Griffin-Lim: from the recording's mel and, with --acoustic (a teacher or student run), from
@@ -15,7 +15,8 @@ log-mel L1 and MCD of the audio against the recording's mel (the definitions of 
 vocoder's RTF, and the pocketsphinx word error rate next to the recording's own (when pocketsphinx
 is installed and the data has texts: a cache's split, default test). A WAV folder gives mel L1,
 MCD and RTF only. Prints a markdown table; --json writes the report with per-utterance numbers
-('-' = standard output, instead of the table).
+('-' = standard output, instead of the table). --pghi-fit / --pghi-refine set a 'pghi' generator's
+fit of its magnitude to the mel and its Griffin-Lim refinement iterations (defaults 2 and 0).
 `;
 
 export const evalVocoderCommand: Command = {
@@ -24,7 +25,7 @@ export const evalVocoderCommand: Command = {
     const p = parseCommandArgs(args, USAGE, {
       data: { type: 'string' }, split: { type: 'string', default: 'test' }, limit: { type: 'string' }, acoustic: { type: 'string' }, 'acoustic-seed': { type: 'string', default: '0' },
       json: { type: 'string' }, out: { type: 'string' }, 'no-asr': { type: 'boolean', default: false }, 'gl-iterations': { type: 'string', default: '32' },
-      threads: { type: 'string', default: '1' },
+      threads: { type: 'string', default: '1' }, 'pghi-fit': { type: 'string' }, 'pghi-refine': { type: 'string' },
     });
     if (!p) return 0;
     const { values: v, positionals } = p;
@@ -36,6 +37,10 @@ export const evalVocoderCommand: Command = {
     const report = await evaluateVocoders({
       data: v.data, vocoders: positionals, split: v.split as 'train' | 'valid' | 'test', asr: !v['no-asr'],
       acousticSeed: int('acoustic-seed', v['acoustic-seed']!, 0), griffinLimIterations: int('gl-iterations', v['gl-iterations']!, 1), threads: int('threads', v.threads!, 1),
+      ...(v['pghi-fit'] !== undefined || v['pghi-refine'] !== undefined ? { pghi: {
+        ...(v['pghi-fit'] !== undefined ? { fitIterations: int('pghi-fit', v['pghi-fit'], 0) } : {}),
+        ...(v['pghi-refine'] !== undefined ? { iterations: int('pghi-refine', v['pghi-refine'], 0) } : {}),
+      } } : {}),
       ...(v.acoustic ? { acoustic: v.acoustic } : {}), ...(v.out ? { out: v.out } : {}), ...(v.limit !== undefined ? { limit: int('limit', v.limit, 1) } : {}),
       log: (l) => process.stderr.write(`${l}\n`),
     });

@@ -15,6 +15,7 @@ import { readSafetensors } from '../engine/safetensors.js';
 import type { AcousticModel } from '../model/inference.js';
 import { loadAcousticModel } from '../model/load-acoustic.js';
 import { createVocoder, type Vocoder } from '../model/vocoder.js';
+import { PghiVocoder } from '../model/vocos-vocoder.js';
 import { AsrBatch, pocketsphinxMissing } from './asr.js';
 import { addPitchCounts, comparePitch, emptyPitchCounts, f0Frames, MCD_ORDER, mcdSum, melL1, normalizeWords, pitchSummary, wordErrors, type MelImage } from './metrics.js';
 
@@ -32,6 +33,8 @@ export interface VocoderEvalOptions {
   /** Transcribe with pocketsphinx when installed (default true). */
   asr?: boolean;
   griffinLimIterations?: number;
+  /** For 'pghi' generators: fit iterations and Griffin-Lim refinement iterations (default: the vocoder's). */
+  pghi?: { fitIterations?: number; iterations?: number };
   threads?: number;
   /** Write every output as WAV here: <id>.<input>.<vocoder>.wav. */
   out?: string;
@@ -185,7 +188,9 @@ export async function evaluateVocoders(o: VocoderEvalOptions): Promise<VocoderEv
   for (const p of o.vocoders) {
     const { file, label: name } = vocoderFile(p);
     const label = vocoders.some((v) => v.label === name) ? `${name} (${file})` : name;
-    vocoders.push({ label, file, v: await createVocoder('vocos', { mel: PRODIFF_MEL, file, threads }) });
+    const v = await createVocoder('vocos', { mel: PRODIFF_MEL, file, threads, ...(o.pghi ? { options: o.pghi } : {}) });
+    const settings = v instanceof PghiVocoder ? ` (fit ${v.iterations.fit}, refine ${v.iterations.refine})` : '';
+    vocoders.push({ label: label + settings, file, v });
   }
   const acoustic: AcousticModel | undefined = o.acoustic ? (await loadAcousticModel(o.acoustic, threads)).model : undefined;
 

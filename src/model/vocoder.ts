@@ -35,8 +35,12 @@ export interface VocoderContext {
   file?: string;
   /** The weights file's contents, when already in memory (a voice fetched by URL); else `file` is read. */
   bytes?: Uint8Array;
-  /** The voice's `vocoder` section (iterations, config). */
-  options?: { iterations?: number; config?: Record<string, unknown> };
+  /**
+   * The voice's `vocoder` section: `iterations` (Griffin-Lim's; a 'pghi' generator's refinement
+   * iterations after its integrated phase, default 0), `fitIterations` (a 'pghi' generator's fit of
+   * its magnitude to the mel, default 2), config.
+   */
+  options?: { iterations?: number; fitIterations?: number; config?: Record<string, unknown> };
   threads?: number;
   device?: Device;
 }

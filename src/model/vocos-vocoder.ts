@@ -2,15 +2,21 @@
 // `prodiff train-vocoder`, config in its metadata), run as one ORT session. A 'pghi' generator
 // predicts magnitudes only; its phase is integrated on the host (`pghiPhaseFromLog`) and the
 // waveform is their inverse STFT.
+import { griffinLim } from '../audio/griffinlim.js';
+import { melFilterbank, type MelConfig } from '../audio/mel.js';
 import { pghiPhaseFromLog } from '../audio/pghi.js';
-import { istft } from '../audio/stft.js';
-import { createSession, exportOnnx, ortTensor, ParamStore, parseSafetensors, readSafetensors, type ort } from '../engine/index.js';
+import type { StftConfig } from '../audio/stft.js';
+import { createSession, exportOnnx, Graph, op, ortTensor, ParamStore, parseSafetensors, readSafetensors, type ort } from '../engine/index.js';
+import { istftGraph } from './spectral.js';
 import { Serial } from '../util/serial.js';
 import { fitLength, melChannelsFirst, registerVocoder, SessionVocoder, type Vocoder, type VocoderContext } from './vocoder.js';
 import { generatorGraph } from './vocoder-gan.js';
-import { isPghiGenerator, vocosContextFrames, type VocosConfig } from './vocos.js';
+import { isPghiGenerator, vocosContextFrames, vocosLogMagnitude, type VocosConfig } from './vocos.js';
+import { Scope } from '../nn/index.js';
 
-async function loadGenerator(ctx: VocoderContext): Promise<{ session: ort.InferenceSession; cfg: VocosConfig }> {
+type SessionOptions = Parameters<typeof createSession>[1];
+
+async function loadGenerator(ctx: VocoderContext): Promise<{ session: ort.InferenceSession; cfg: VocosConfig; options: SessionOptions; fit: number }> {
   if (!ctx.file) throw new Error("vocoder 'vocos' needs a weights file (generator.safetensors)");
   const st = ctx.bytes ? parseSafetensors(ctx.bytes, ctx.file) : readSafetensors(ctx.file);
   const meta = st.metadata;
@@ -18,10 +24,69 @@ async function loadGenerator(ctx: VocoderContext): Promise<{ session: ort.Infere
   const cfg = JSON.parse(meta.config) as VocosConfig;
   if (cfg.mels !== ctx.mel.nMels) throw new Error(`${ctx.file}: the vocoder takes ${cfg.mels} mel bins, the voice makes ${ctx.mel.nMels}`);
   const params = ParamStore.fromTensors(st, ctx.file);
-  const g = generatorGraph(cfg);
+  const fit = ctx.options?.fitIterations ?? PGHI_FIT_ITERATIONS;
+  const g = isPghiGenerator(cfg) ? pghiMagnitudeGraph(cfg, ctx.mel, fit) : generatorGraph(cfg);
   params.checkAgainst(g, ctx.file);
-  const session = await createSession(exportOnnx(g, { values: (n) => params.get(n).data }), { threads: ctx.threads ?? 2, ...(ctx.device ? { device: ctx.device } : {}) });
-  return { session, cfg };
+  const options: SessionOptions = { threads: ctx.threads ?? 2, ...(ctx.device ? { device: ctx.device } : {}) };
+  const session = await createSession(exportOnnx(g, { values: (n) => params.get(n).data }), options);
+  return { session, cfg, options, fit };
+}
+
+/**
+ * A 'pghi' generator's inference graph: mel [1, mels, T] -> logmag [1, T, F], the network's
+ * magnitude S fitted to the input mel x by `fit` multiplicative updates S <- S (M^T x) / (M^T M S)
+ * (Lee & Seung's NNLS step, as `fitToMel`), which keep S's harmonic detail while its mel comes to
+ * match the input; bins outside every mel band keep the network's value. All in ORT (MatMuls
+ * with the mel basis).
+ */
+export function pghiMagnitudeGraph(cfg: VocosConfig, mel: MelConfig, fit: number): Graph {
+  const g = new Graph('vocos_pghi');
+  const melIn = g.input('mel', 'float32', [1, cfg.mels, 'T']);
+  const logMag = vocosLogMagnitude(new Scope(g, 'generator.'), cfg, melIn);
+  if (fit <= 0) {
+    g.output('logmag', logMag);
+    return g;
+  }
+  const basis = melFilterbank(mel);
+  const { nMels, nBins } = basis;
+  if (nBins !== cfg.stft.nFft / 2 + 1 || nMels !== cfg.mels) throw new Error(`vocos-pghi: the mel basis (${nMels} x ${nBins}) does not fit the generator`);
+  const Mt = new Float32Array(nBins * nMels);
+  const covered = new Float32Array(nBins);
+  for (let m = 0; m < nMels; m++) for (let k = 0; k < nBins; k++) {
+    const w = basis.dense[m * nBins + k]!;
+    Mt[k * nMels + m] = w;
+    if (w > 0) covered[k] = 1;
+  }
+  const M = g.constant({ dtype: 'float32', shape: [nMels, nBins], values: Float32Array.from(basis.dense) }, 'mel_basis');
+  const MtC = g.constant({ dtype: 'float32', shape: [nBins, nMels], values: Mt }, 'mel_basis_t');
+  const inBand = g.constant({ dtype: 'float32', shape: [nBins], values: covered }, 'in_band');
+  const outBand = g.constant({ dtype: 'float32', shape: [nBins], values: covered.map((c) => 1 - c) }, 'out_band');
+  const x = op.pow(10, op.transpose(melIn, [0, 2, 1])); // [1, T, mels]
+  const mtx = op.matmul(x, M); // [1, T, F]
+  // A floor 60 dB under the frame's loudest band lets zero bins grow again (as fitToMel).
+  const floor = op.mul(op.reduceMax(x, [2], true), 1e-6);
+  let S = op.maximum(op.exp(logMag), floor);
+  for (let i = 0; i < fit; i++) {
+    const mtms = op.matmul(op.matmul(S, MtC), M);
+    const ratio = op.add(op.mul(op.div(mtx, op.add(mtms, 1e-20)), inBand), outBand);
+    S = op.mul(S, ratio);
+  }
+  g.output('logmag', op.log(op.maximum(S, 1e-10)));
+  return g;
+}
+
+/** logmag, phase [1, T, F] -> wav [1, (T - 1) * hop]: exp, cos, sin and the inverse STFT (vectorised in ORT), without the DC bin. */
+function polarIstftGraph(stft: StftConfig): Graph {
+  const g = new Graph('polar_istft');
+  const F = stft.nFft / 2 + 1;
+  const logMag = g.input('logmag', 'float32', [1, 'T', F]);
+  const phase = g.input('phase', 'float32', [1, 'T', F]);
+  // The DC bin is left out: speech has nothing at 0 Hz, and a DC bin with an integrated (not real)
+  // phase would put an offset into the output.
+  const noDc = g.constant({ dtype: 'float32', shape: [F], values: Float32Array.from({ length: F }, (_, k) => (k === 0 ? 0 : 1)) }, 'no_dc');
+  const m = op.mul(op.exp(logMag), noDc);
+  g.output('wav', istftGraph(op.mul(m, op.cos(phase)), op.mul(m, op.sin(phase)), stft));
+  return g;
 }
 
 export class VocosVocoder extends SessionVocoder {
@@ -32,22 +97,37 @@ export class VocosVocoder extends SessionVocoder {
 
   /** A Vocos vocoder, or a `PghiVocoder` when the generator predicts magnitudes only. */
   static async load(ctx: VocoderContext): Promise<Vocoder> {
-    const { session, cfg } = await loadGenerator(ctx);
-    return isPghiGenerator(cfg) ? new PghiVocoder(session, cfg, ctx.mel.sampleRate) : new VocosVocoder(session, cfg, ctx.mel.sampleRate, ctx.mel.hop);
+    const { session, cfg, options, fit } = await loadGenerator(ctx);
+    if (!isPghiGenerator(cfg)) return new VocosVocoder(session, cfg, ctx.mel.sampleRate, ctx.mel.hop);
+    const synthesis = await createSession(exportOnnx(polarIstftGraph(cfg.stft)), options);
+    return new PghiVocoder(session, synthesis, cfg, ctx.mel, { fit, refine: ctx.options?.iterations ?? 0 });
   }
 }
 
+/** Multiplicative updates that fit the network's magnitude to the input mel before the phase is made. */
+export const PGHI_FIT_ITERATIONS = 2;
+
 /**
- * Network magnitudes + integrated phase. The phase of each frame follows from all earlier ones, so
+ * Network magnitudes, fitted to the input mel (`fitToMel`, keeping their harmonic detail), then
+ * integrated phase (`pghiPhaseFromLog`) and, optionally, `refine` fast Griffin-Lim iterations from
+ * that phase. The phase of each frame follows from all earlier ones, so
  * no finite mel context makes a frame range exact: sentences are vocoded whole (no contextFrames).
  */
 export class PghiVocoder implements Vocoder {
   readonly name = 'vocos-pghi';
   readonly hop: number;
   private readonly serial = new Serial();
-  constructor(private readonly session: ort.InferenceSession, readonly cfg: VocosConfig, readonly sampleRate: number) {
+  constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly synthesis: ort.InferenceSession,
+    readonly cfg: VocosConfig,
+    readonly mel: MelConfig,
+    readonly iterations: { fit: number; refine: number },
+  ) {
     this.hop = cfg.stft.hop;
+    this.sampleRate = mel.sampleRate;
   }
+  readonly sampleRate: number;
 
   synthesize(mel: Float32Array, frames: number): Promise<Float32Array> {
     return this.serial.run(async () => {
@@ -55,21 +135,22 @@ export class PghiVocoder implements Vocoder {
       if (mel.length !== frames * M) throw new Error(`${this.name}: ${mel.length} mel values for ${frames} frames of ${M} bins`);
       if (frames < 2) return new Float32Array(frames * this.hop);
       const r = await this.session.run({ mel: ortTensor('float32', melChannelsFirst(mel, frames, M), [1, M, frames]) });
-      const logMag = r.logmag!.data as Float32Array; // [1, T, F]
       const F = this.cfg.stft.nFft / 2 + 1;
+      const n = frames * F;
+      const logMag = r.logmag!.data as Float32Array; // [1, T, F], fitted to the mel in the graph
       const phase = pghiPhaseFromLog({ data: logMag, frames, bins: F }, this.cfg.stft);
-      const re = new Float64Array(frames * F), im = new Float64Array(frames * F);
-      for (let i = 0; i < re.length; i++) {
-        const m = Math.exp(logMag[i]!);
-        re[i] = m * Math.cos(phase[i]!);
-        im[i] = m * Math.sin(phase[i]!);
+      if (this.iterations.refine > 0) {
+        const mag = new Float64Array(n);
+        for (let i = 0; i < n; i++) mag[i] = i % F === 0 ? 0 : Math.exp(logMag[i]!); // no DC, as the synthesis graph
+        return fitLength(griffinLim({ data: mag, frames, bins: F }, this.mel, { iterations: this.iterations.refine, initialPhase: phase }), frames * this.hop);
       }
-      return fitLength(istft({ re, im, frames, bins: F }, this.cfg.stft, (frames - 1) * this.hop), frames * this.hop);
+      const y = await this.synthesis.run({ logmag: ortTensor('float32', logMag, [1, frames, F]), phase: ortTensor('float32', new Float32Array(phase), [1, frames, F]) });
+      return fitLength(y.wav!.data as Float32Array, frames * this.hop);
     });
   }
 
   async dispose(): Promise<void> {
-    await this.session.release();
+    await Promise.all([this.session.release(), this.synthesis.release()]);
   }
 }
 
