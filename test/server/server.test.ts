@@ -152,7 +152,8 @@ test('timestamps route: NDJSON pieces with words and mel, in order, adding up to
     }
   }
   assert.equal(samples, reference.samples);
-  assert.ok(audio.length >= 3, 'streamed in several pieces');
+  // At least one piece per sentence (the bundled vocoder vocodes whole sentences).
+  assert.ok(audio.length >= 2, 'streamed in several pieces');
   assert.deepEqual(words.map((w) => w.word.toLowerCase()), ['hello', 'there', 'the', 'server', 'speaks', 'in', 'every', 'format']);
   for (let i = 1; i < words.length; i++) assert.ok(words[i]!.start >= words[i - 1]!.end - 1e-6, 'words in order');
   assert.ok(words.at(-1)!.end <= samples / reference.rate + 1e-6);
