@@ -16,7 +16,7 @@ vocoder's RTF, and the pocketsphinx word error rate next to the recording's own 
 is installed and the data has texts: a cache's split, default test). A WAV folder gives mel L1,
 MCD and RTF only. Prints a markdown table; --json writes the report with per-utterance numbers
 ('-' = standard output, instead of the table). --pghi-fit / --pghi-refine set a 'pghi' generator's
-fit of its magnitude to the mel and its Griffin-Lim refinement iterations (defaults 2 and 0).
+fit of its magnitude to the mel and its Griffin-Lim refinement iterations (defaults 2 and 1).
 `;
 
 export const evalVocoderCommand: Command = {

