@@ -332,7 +332,11 @@ export class ProDiffTTS {
       ...session,
       ...(type === own.type && own.file ? { file: `${v.dir}/${own.file}` } : {}),
       ...(type === own.type && own.file && v.vocoderBytes ? { bytes: v.vocoderBytes } : {}),
-      ...(type === own.type ? { options: { ...(own.iterations !== undefined ? { iterations: own.iterations } : {}), ...(own.config ? { config: own.config } : {}) } } : {}),
+      ...(type === own.type ? { options: {
+        ...(own.iterations !== undefined ? { iterations: own.iterations } : {}),
+        ...(own.fit_iterations !== undefined ? { fitIterations: own.fit_iterations } : {}),
+        ...(own.config ? { config: own.config } : {}),
+      } } : {}),
     };
     try {
       return await createVocoder(type, ctx);

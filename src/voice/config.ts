@@ -54,8 +54,10 @@ export interface VoiceVocoder {
   type: VocoderType;
   /** Weights file inside the voice directory (neural vocoders). */
   file?: string;
-  /** Griffin-Lim iterations. */
+  /** Griffin-Lim iterations (a 'pghi' Vocos generator: its Griffin-Lim refinement, default 1). */
   iterations?: number;
+  /** A 'pghi' Vocos generator's fit of its magnitude to the mel (default 2). */
+  fit_iterations?: number;
   /** Anything else the vocoder needs (configuration of a neural vocoder). */
   config?: Record<string, unknown>;
 }
@@ -252,6 +254,7 @@ export function parseVoiceConfig(text: string, source = 'voice.json'): VoiceConf
   }
   if (vocoder.type !== 'griffin-lim' && !vocoder.file) r.fail('vocoder.file', `a ${vocoder.type} vocoder needs its weights file`);
   if (vo.iterations !== undefined) vocoder.iterations = r.num(vo, 'iterations', 'vocoder.iterations', (v) => Number.isInteger(v) && v >= 0 && v <= 1000, 'an integer in [0, 1000]');
+  if (vo.fit_iterations !== undefined) vocoder.fit_iterations = r.num(vo, 'fit_iterations', 'vocoder.fit_iterations', (v) => Number.isInteger(v) && v >= 0 && v <= 100, 'an integer in [0, 100]');
   if (vo.config !== undefined) vocoder.config = r.obj(vo, 'config', 'vocoder.config');
 
   const cfg: VoiceConfig = {

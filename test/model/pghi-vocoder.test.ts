@@ -4,7 +4,7 @@
 // Griffin-Lim iteration from that phase.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fitToMel, griffinLim } from '../../src/audio/griffinlim.js';
@@ -15,7 +15,9 @@ import { createSession, exportOnnx, ortTensor, ParamStore, readSafetensors } fro
 import { createVocoder, melChannelsFirst } from '../../src/model/vocoder.js';
 import { pghiMagnitudeGraph } from '../../src/model/vocos-vocoder.js';
 import { VOCOS_SMALL, type VocosConfig } from '../../src/model/vocos.js';
-import { writeRandomVocos } from '../../src/voice/random.js';
+import { makeRandomVoice, TINY_HPARAMS, writeRandomVocos } from '../../src/voice/random.js';
+import { loadVoice } from '../../src/voice/load.js';
+import { ProDiffTTS } from '../../src/api/tts.js';
 
 const cfg: VocosConfig = { ...VOCOS_SMALL, dim: 16, intermediate: 32, layers: 1, phase: 'pghi' };
 const sr = PRODIFF_MEL.sampleRate;
@@ -84,6 +86,38 @@ test("pghi vocoder: the graph's fit to the mel equals fitToMel; the vocoder is P
     for (let i = 0; i < ref1.length; i++) { err1 = Math.max(err1, Math.abs(ref1[i]! - out1[i]!)); diff01 = Math.max(diff01, Math.abs(out1[i]! - out[i]!)); }
     assert.ok(err1 < 1e-3 * peak, `refined: max error ${err1} (peak ${peak})`);
     assert.ok(diff01 > 1e-2 * peak, 'the iteration changes the output');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("pghi vocoder in a voice: voice.json's vocoder.iterations and fit_iterations reach it; bad values are errors naming the key", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'prodiff-pghi-voice-'));
+  try {
+    const file = join(dir, 'g.safetensors');
+    writeRandomVocos(file, cfg, 4);
+    const voiceDir = join(dir, 'voice');
+    makeRandomVoice(voiceDir, TINY_HPARAMS, { seed: 1, steps: 2, vocoder: { type: 'vocos', file } });
+    const jsonPath = join(voiceDir, 'voice.json');
+    const base = JSON.parse(readFileSync(jsonPath, 'utf-8')) as { vocoder: Record<string, unknown> };
+    const speak = async (extra: Record<string, unknown>) => {
+      writeFileSync(jsonPath, JSON.stringify({ ...base, vocoder: { ...base.vocoder, ...extra } }));
+      const tts = await ProDiffTTS.load({ dir: voiceDir }, { threads: 1 });
+      try {
+        return (await tts.synthesize('Hello there.', { seed: 1 })).audio;
+      } finally {
+        await tts.dispose();
+      }
+    };
+    const plain = await speak({ iterations: 0, fit_iterations: 0 });
+    const fitted = await speak({ iterations: 0, fit_iterations: 2 });
+    const defaults = await speak({});
+    const explicit = await speak({ iterations: 1, fit_iterations: 2 });
+    assert.deepEqual(defaults, explicit, 'the defaults are 1 refinement iteration and 2 fit iterations');
+    const differ = (a: Float32Array, b: Float32Array) => a.some((v, i) => Math.abs(v - b[i]!) > 1e-4);
+    assert.ok(differ(plain, fitted) && differ(fitted, defaults), 'each setting changes the audio');
+    writeFileSync(jsonPath, JSON.stringify({ ...base, vocoder: { ...base.vocoder, fit_iterations: -1 } }));
+    assert.throws(() => loadVoice({ dir: voiceDir }), /vocoder\.fit_iterations/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
