@@ -42,7 +42,7 @@ model (new runs only; a resumed run keeps its own):
   --phase learned|pghi    'learned' (default): Vocos, the head predicts magnitude and phase, GAN
                           training; 'pghi': the head predicts the magnitude alone, learned by
                           regression on the recordings' STFT (no discriminators), and the phase is
-                          integrated from it at synthesis (phase-gradient heap integration)
+                          integrated from it at synthesis (phase-gradient integration)
   --dim N --intermediate N --layers N      generator size (default ${VOCOS_SMALL.dim} / ${VOCOS_SMALL.intermediate} / ${VOCOS_SMALL.layers})
   --periods LIST          multi-period discriminator periods (default ${MPD_SMALL.periods.join(',')})
   --mpd-channels LIST     its channels (default ${MPD_SMALL.channels.join(',')})

@@ -4,7 +4,7 @@
 // - a forward STFT (windowed DFT basis as a strided Conv) and ProDiff's log-mel, used by the
 //   vocoder's losses and spectral discriminators.
 // Semantics follow src/audio/stft.ts (librosa, center=True, constant padding).
-import { op, type Tensor } from '../engine/index.js';
+import { op, type Graph, type Tensor } from '../engine/index.js';
 import { melFilterbank, type MelConfig } from '../audio/mel.js';
 import { stftWindow, type StftConfig } from '../audio/stft.js';
 
@@ -135,11 +135,14 @@ export function stftMagnitudeGraph(wav: Tensor, cfg: StftConfig, eps = 1e-9): Te
   return op.sqrt(op.add(op.add(op.mul(re, re), op.mul(im, im)), eps));
 }
 
+/** The mel filterbank (`melFilterbank`) as a graph constant [nMels, nBins]. */
+export function melBasisGraph(g: Graph, cfg: MelConfig): Tensor {
+  const basis = melFilterbank(cfg);
+  return g.constant({ dtype: 'float32', shape: [basis.nMels, basis.nBins], values: basis.dense }, 'mel_basis');
+}
+
 /** ProDiff's log10 mel of wav [B, L]: [B, nMels, frames] (log10(max(eps, mel @ |STFT|))). */
 export function logMelGraph(wav: Tensor, cfg: MelConfig): Tensor {
-  const g = wav.graph;
-  const basis = melFilterbank(cfg);
-  const fb = g.constant({ dtype: 'float32', shape: [basis.nMels, basis.nBins], values: basis.dense }, 'mel_basis');
-  const mel = op.matmul(fb, stftMagnitudeGraph(wav, cfg, 1e-12));
+  const mel = op.matmul(melBasisGraph(wav.graph, cfg), stftMagnitudeGraph(wav, cfg, 1e-12));
   return op.mul(op.log(op.clip(mel, cfg.eps)), 1 / Math.LN10);
 }

@@ -9,9 +9,8 @@ import {
   discriminatorLoss, featureMatchingLoss, generatorAdversarialLoss, MPD_SMALL, MRD_SMALL, multiPeriodDiscriminator, multiResolutionDiscriminator,
   type AdversarialLoss, type DiscriminatorOutput, type MpdConfig, type MrdConfig,
 } from './discriminators.js';
-import { logMelGraph, stftMagnitudeGraph } from './spectral.js';
+import { logMelGraph, melBasisGraph, stftMagnitudeGraph } from './spectral.js';
 import { isPghiGenerator, vocosGenerator, vocosLogMagnitude, VOCOS_SMALL, type VocosConfig } from './vocos.js';
-import { melFilterbank } from '../audio/mel.js';
 
 export interface VocoderLossConfig {
   adversarial: AdversarialLoss;
@@ -155,8 +154,7 @@ export function magnitudeSpec(cfg: VocoderModelConfig, b: BatchShape, o: OptimCo
       const pred = inner(vocosLogMagnitude(new Scope(g, GEN_PREFIX), cfg.generator, mel), 1); // [B, t, F]
       const target = op.transpose(op.log(op.clip(stftMagnitudeGraph(wav, cfg.generator.stft, 1e-12), MAGNITUDE_FLOOR)), [0, 2, 1]);
       const magL1 = op.reduceMean(op.abs(op.sub(pred, inner(target, 1))));
-      const basis = melFilterbank(cfg.mel);
-      const fbT = g.constant({ dtype: 'float32', shape: [basis.nBins, basis.nMels], values: transpose(basis.dense, basis.nMels, basis.nBins) }, 'mel_basis_t');
+      const fbT = op.transpose(melBasisGraph(g, cfg.mel), [1, 0]); // [F, mels]
       const predMel = op.log(op.clip(op.matmul(op.exp(pred), fbT), cfg.mel.eps)); // [B, t, mels], natural log
       const melL1 = op.reduceMean(op.abs(op.sub(predMel, op.mul(op.transpose(inner(mel, 2), [0, 2, 1]), Math.LN10))));
       const loss = op.add(magL1, op.mul(melL1, cfg.loss.mel / 45));
@@ -165,12 +163,6 @@ export function magnitudeSpec(cfg: VocoderModelConfig, b: BatchShape, o: OptimCo
     ...sideOptions(o),
     trainable: isGeneratorParam,
   };
-}
-
-function transpose(a: Float32Array | Float64Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = a[r * cols + c]!;
-  return out;
 }
 
 /** Initial values of every generator and discriminator parameter. */

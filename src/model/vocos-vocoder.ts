@@ -1,13 +1,13 @@
 // The trained Vocos-style generator as a Vocoder: weights from `generator.safetensors` (written by
 // `prodiff train-vocoder`, config in its metadata), run as one ORT session. A 'pghi' generator
-// predicts magnitudes only; its phase is integrated on the host (`pghiPhaseFromLog`) and the
-// waveform is their inverse STFT.
+// predicts magnitudes only; its phase is integrated on the host (`pghiPhaseFromLog`) between two
+// ORT sessions (magnitude; refinement and inverse STFT).
 import { GRIFFIN_LIM_DEFAULTS } from '../audio/griffinlim.js';
-import { melFilterbank, type MelConfig } from '../audio/mel.js';
+import type { MelConfig } from '../audio/mel.js';
 import { pghiPhaseFromLog } from '../audio/pghi.js';
 import type { StftConfig } from '../audio/stft.js';
 import { createSession, exportOnnx, Graph, op, ortTensor, ParamStore, parseSafetensors, readSafetensors, type ort, type Tensor } from '../engine/index.js';
-import { istftGraph, stftGraph } from './spectral.js';
+import { istftGraph, melBasisGraph, stftGraph } from './spectral.js';
 import { Serial } from '../util/serial.js';
 import { fitLength, melChannelsFirst, registerVocoder, SessionVocoder, type Vocoder, type VocoderContext } from './vocoder.js';
 import { generatorGraph } from './vocoder-gan.js';
@@ -15,6 +15,14 @@ import { isPghiGenerator, vocosContextFrames, vocosLogMagnitude, type VocosConfi
 import { Scope } from '../nn/index.js';
 
 type SessionOptions = Parameters<typeof createSession>[1];
+
+/** Multiplicative updates that fit the network's magnitude to the input mel before the phase is made. */
+export const PGHI_FIT_ITERATIONS = 2;
+/**
+ * Griffin-Lim iterations from the integrated phase. One is the default: on the arctic test set it
+ * takes MCD from 7.75 to 4.52 dB (Griffin-Lim alone, 32 iterations: 4.76) for about +0.002 RTF.
+ */
+export const PGHI_REFINE_ITERATIONS = 1;
 
 async function loadGenerator(ctx: VocoderContext): Promise<{ session: ort.InferenceSession; cfg: VocosConfig; options: SessionOptions; fit: number }> {
   if (!ctx.file) throw new Error("vocoder 'vocos' needs a weights file (generator.safetensors)");
@@ -47,27 +55,20 @@ export function pghiMagnitudeGraph(cfg: VocosConfig, mel: MelConfig, fit: number
     g.output('logmag', logMag);
     return g;
   }
-  const basis = melFilterbank(mel);
-  const { nMels, nBins } = basis;
-  if (nBins !== cfg.stft.nFft / 2 + 1 || nMels !== cfg.mels) throw new Error(`vocos-pghi: the mel basis (${nMels} x ${nBins}) does not fit the generator`);
-  const Mt = new Float32Array(nBins * nMels);
-  const covered = new Float32Array(nBins);
-  for (let m = 0; m < nMels; m++) for (let k = 0; k < nBins; k++) {
-    const w = basis.dense[m * nBins + k]!;
-    Mt[k * nMels + m] = w;
-    if (w > 0) covered[k] = 1;
-  }
-  const M = g.constant({ dtype: 'float32', shape: [nMels, nBins], values: Float32Array.from(basis.dense) }, 'mel_basis');
-  const MtC = g.constant({ dtype: 'float32', shape: [nBins, nMels], values: Mt }, 'mel_basis_t');
-  const inBand = g.constant({ dtype: 'float32', shape: [nBins], values: covered }, 'in_band');
-  const outBand = g.constant({ dtype: 'float32', shape: [nBins], values: covered.map((c) => 1 - c) }, 'out_band');
+  const F = cfg.stft.nFft / 2 + 1;
+  if (mel.nMels !== cfg.mels || mel.nFft !== cfg.stft.nFft) throw new Error(`vocos-pghi: the mel (${mel.nMels} bands, n_fft ${mel.nFft}) does not fit the generator (${cfg.mels}, ${cfg.stft.nFft})`);
+  const M = melBasisGraph(g, mel); // [mels, F]
+  const Mt = op.transpose(M, [1, 0]);
+  // Bins inside some mel band (the rest keep the network's value).
+  const inBand = op.cast(op.greater(op.reduceMax(M, [0]), 0), 'float32'); // [F]
+  const outBand = op.sub(1, inBand);
   const x = op.pow(10, op.transpose(melIn, [0, 2, 1])); // [1, T, mels]
   const mtx = op.matmul(x, M); // [1, T, F]
   // A floor 60 dB under the frame's loudest band lets zero bins grow again (as fitToMel).
   const floor = op.mul(op.reduceMax(x, [2], true), 1e-6);
   let S = op.maximum(op.exp(logMag), floor);
   for (let i = 0; i < fit; i++) {
-    const mtms = op.matmul(op.matmul(S, MtC), M);
+    const mtms = op.matmul(op.matmul(S, Mt), M);
     const ratio = op.add(op.mul(op.div(mtx, op.add(mtms, 1e-20)), inBand), outBand);
     S = op.mul(S, ratio);
   }
@@ -120,23 +121,15 @@ export class VocosVocoder extends SessionVocoder {
     if (!isPghiGenerator(cfg)) return new VocosVocoder(session, cfg, ctx.mel.sampleRate, ctx.mel.hop);
     const refine = ctx.options?.iterations ?? PGHI_REFINE_ITERATIONS;
     const synthesis = await createSession(exportOnnx(polarIstftGraph(cfg.stft, refine)), options);
-    return new PghiVocoder(session, synthesis, cfg, ctx.mel, { fit, refine });
+    return new PghiVocoder(session, synthesis, cfg, ctx.mel.sampleRate, { fit, refine });
   }
 }
 
-/** Multiplicative updates that fit the network's magnitude to the input mel before the phase is made. */
-export const PGHI_FIT_ITERATIONS = 2;
 /**
- * Griffin-Lim iterations from the integrated phase. One is the default: on the arctic test set it
- * takes MCD from 7.75 to 4.52 dB (Griffin-Lim alone, 32 iterations: 4.76) for about +0.002 RTF.
- */
-export const PGHI_REFINE_ITERATIONS = 1;
-
-/**
- * Network magnitudes, fitted to the input mel (`fitToMel`, keeping their harmonic detail), then
- * integrated phase (`pghiPhaseFromLog`) and `refine` fast Griffin-Lim iterations from that phase
- * (default 1). The phase of each frame follows from all earlier ones, so
- * no finite mel context makes a frame range exact: sentences are vocoded whole (no contextFrames).
+ * Network magnitudes fitted to the input mel (`pghiMagnitudeGraph`), the phase integrated from them
+ * (`pghiPhaseFromLog`), then `refine` fast Griffin-Lim iterations and the inverse STFT
+ * (`polarIstftGraph`). The phase of each frame follows from all earlier ones, so no finite mel
+ * context makes a frame range exact: sentences are vocoded whole (no contextFrames).
  */
 export class PghiVocoder implements Vocoder {
   readonly name = 'vocos-pghi';
@@ -146,13 +139,11 @@ export class PghiVocoder implements Vocoder {
     private readonly session: ort.InferenceSession,
     private readonly synthesis: ort.InferenceSession,
     readonly cfg: VocosConfig,
-    readonly mel: MelConfig,
+    readonly sampleRate: number,
     readonly iterations: { fit: number; refine: number },
   ) {
     this.hop = cfg.stft.hop;
-    this.sampleRate = mel.sampleRate;
   }
-  readonly sampleRate: number;
 
   synthesize(mel: Float32Array, frames: number): Promise<Float32Array> {
     return this.serial.run(async () => {
