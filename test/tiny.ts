@@ -1,5 +1,7 @@
 // Tiny configurations shared by the tests that train on the committed 6-utterance Festival corpus.
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { readWav, toMono, writeWav } from '../src/audio/wav.js';
 import { parseHparams } from '../src/model/hparams.js';
 import { VOCODER_SMALL, type VocoderModelConfig } from '../src/model/vocoder-gan.js';
 import { VOCODER_TRAIN_DEFAULTS, type VocoderTrainConfig } from '../src/train/vocoder.js';
@@ -24,3 +26,17 @@ export const TINY_VOCODER: VocoderModelConfig = {
 };
 
 export const TINY_VOCODER_TRAIN: VocoderTrainConfig = { ...VOCODER_TRAIN_DEFAULTS, model: TINY_VOCODER, batch: 2, segmentFrames: 8, scheduleSteps: 10 };
+
+/** One LJSpeech-layout folder per speaker: the tiny corpus as 'ann', and at `gain` as 'bob'. */
+export function twoSpeakerCorpus(dir: string, gain: number): void {
+  for (const [spk, g] of [['ann', 1], ['bob', gain]] as const) {
+    mkdirSync(join(dir, spk, 'wavs'), { recursive: true });
+    mkdirSync(join(dir, spk, 'alignments'), { recursive: true });
+    copyFileSync(join(CORPUS_TINY, 'metadata.csv'), join(dir, spk, 'metadata.csv'));
+    for (const f of readdirSync(join(CORPUS_TINY, 'alignments'))) copyFileSync(join(CORPUS_TINY, 'alignments', f), join(dir, spk, 'alignments', f));
+    for (const f of readdirSync(join(CORPUS_TINY, 'wavs'))) {
+      const w = readWav(join(CORPUS_TINY, 'wavs', f));
+      writeWav(join(dir, spk, 'wavs', f), toMono(w).map((x) => x * g), w.sampleRate);
+    }
+  }
+}

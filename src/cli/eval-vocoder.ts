@@ -13,8 +13,9 @@ and with Griffin-Lim: from the recording's mel and, with --acoustic (a teacher o
 that model's mel with the recording's durations forced (what a listener hears). Reports per row the
 log-mel L1 and MCD of the audio against the recording's mel (the definitions of prodiff eval), the
 vocoder's RTF, and the pocketsphinx word error rate next to the recording's own (when pocketsphinx
-is installed and the data has texts: a cache's split, default test). A WAV folder gives mel L1,
-MCD and RTF only. Prints a markdown table; --json writes the report with per-utterance numbers
+is installed and the data has texts: a cache's split, default test; --split all takes every
+utterance, for a cache of held-out recordings made only to evaluate). A multi-speaker cache also
+gets the table for each speaker's utterances alone. A WAV folder gives mel L1, MCD and RTF only. Prints a markdown table; --json writes the report with per-utterance numbers
 ('-' = standard output, instead of the table). --pghi-fit / --pghi-refine set a 'pghi' generator's
 fit of its magnitude to the mel and its Griffin-Lim refinement iterations (defaults 2 and 1).
 `;
@@ -31,11 +32,11 @@ export const evalVocoderCommand: Command = {
     const { values: v, positionals } = p;
     if (!v.data) throw new UsageError('--data is required');
     const int = (name: string, s: string, min: number) => numberFlag(name, s, { integer: true, min });
-    if (!['train', 'valid', 'test'].includes(v.split!)) throw new UsageError(`--split must be train, valid or test, got '${v.split}'`);
+    if (!['train', 'valid', 'test', 'all'].includes(v.split!)) throw new UsageError(`--split must be train, valid, test or all, got '${v.split}'`);
     requireInput(v.data, 'data');
     if (v.json) checkWritable(v.json, 'report');
     const report = await evaluateVocoders({
-      data: v.data, vocoders: positionals, split: v.split as 'train' | 'valid' | 'test', asr: !v['no-asr'],
+      data: v.data, vocoders: positionals, split: v.split as 'train' | 'valid' | 'test' | 'all', asr: !v['no-asr'],
       acousticSeed: int('acoustic-seed', v['acoustic-seed']!, 0), griffinLimIterations: int('gl-iterations', v['gl-iterations']!, 1), threads: int('threads', v.threads!, 1),
       ...(v['pghi-fit'] !== undefined || v['pghi-refine'] !== undefined ? { pghi: {
         ...(v['pghi-fit'] !== undefined ? { fitIterations: int('pghi-fit', v['pghi-fit'], 0) } : {}),

@@ -24,7 +24,8 @@ export interface VocoderEvalOptions {
   data: string;
   /** Vocoder runs (their generator.safetensors) or generator weight files. */
   vocoders: string[];
-  split?: CacheEntry['split'];
+  /** The cache split to score (default 'test'); 'all' = every utterance (a cache made only for evaluation). */
+  split?: CacheEntry['split'] | 'all';
   limit?: number;
   /** Also vocode this acoustic model's mels (teacher or student; cache only), durations forced. */
   acoustic?: string;
@@ -81,6 +82,8 @@ export interface VocoderEvalReport {
   definitions: Record<string, string>;
   settings: { griffinLimIterations: number; mcdOrder: number; threads: number; acousticSeed: number };
   rows: VocoderEvalRow[];
+  /** A multi-speaker cache: the same rows for each speaker's utterances alone. */
+  speakers: { speaker: string; utterances: number; rows: VocoderEvalRow[] }[];
   hygiene: HygieneRow[];
   perUtterance: { id: string; row: string; melL1?: number; mcd?: number; hypothesis?: string; wordErrors?: number; words?: number }[];
 }
@@ -122,6 +125,7 @@ interface Item {
   text?: string;
   wav?: string;
   entry?: CacheEntry;
+  speaker?: string;
 }
 
 /** Utterances to score: the cache split (recordings looked up in its corpus), or every WAV below a folder. */
@@ -138,12 +142,13 @@ function loadItems(o: VocoderEvalOptions, log: (l: string) => void): { items: It
     } catch (e) {
       log(`${(e as Error).message}: no recording row`);
     }
-    const entries = index.utterances.filter((u) => u.split === split).slice(0, o.limit);
+    const entries = index.utterances.filter((u) => split === 'all' || u.split === split).slice(0, o.limit);
     if (entries.length === 0) throw new Error(`${o.data}: no '${split}' utterances`);
+    const multiSpeaker = index.speakers.length > 1;
     const items = entries.map((e) => {
       const u = readCacheUtterance(o.data, e.id);
       const wav = wavs.get(e.id);
-      return { id: e.id, mel: u.mel, frames: u.frames, text: e.text, entry: e, ...(wav ? { wav } : {}) };
+      return { id: e.id, mel: u.mel, frames: u.frames, text: e.text, entry: e, ...(wav ? { wav } : {}), ...(multiSpeaker ? { speaker: e.speaker } : {}) };
     });
     return { items, split };
   }
@@ -172,6 +177,35 @@ function outputMel(y: Float32Array, frames: number): MelImage {
   const data = new Float32Array(frames * M);
   for (let t = 0; t < frames; t++) data.set(m.data.subarray(Math.min(t, m.frames - 1) * M, (Math.min(t, m.frames - 1) + 1) * M), t * M);
   return { data, frames, mels: M };
+}
+
+/** What a row adds up over its utterances. */
+interface RowSums {
+  l1: number;
+  mcd: number;
+  frames: number;
+  pitch: ReturnType<typeof emptyPitchCounts>;
+  ms: number;
+  seconds: number;
+  errors: number;
+  words: number;
+  transcribed: boolean;
+}
+
+function emptySums(): RowSums {
+  return { l1: 0, mcd: 0, frames: 0, pitch: emptyPitchCounts(), ms: 0, seconds: 0, errors: 0, words: 0, transcribed: false };
+}
+
+/** The row's means from its sums (null where nothing was measured). */
+function summaryRow(row: VocoderEvalRow, a: RowSums): VocoderEvalRow {
+  const r = { ...row, frames: a.frames };
+  if (a.frames) { r.melL1 = a.l1 / a.frames; r.mcd = a.mcd / a.frames; r.rtf = a.ms / 1000 / a.seconds; }
+  if (a.pitch.frames > 0) {
+    const p = pitchSummary(a.pitch);
+    r.logF0RmseCents = p.logF0RmseCents; r.vde = p.vde; r.ffe = p.ffe;
+  }
+  if (a.transcribed && a.words > 0) r.wer = a.errors / a.words;
+  return r;
 }
 
 export async function evaluateVocoders(o: VocoderEvalOptions): Promise<VocoderEvalReport> {
@@ -211,7 +245,13 @@ export async function evaluateVocoders(o: VocoderEvalOptions): Promise<VocoderEv
     ...(withRecording ? [{ label: 'recording', input: 'recording' as const, vocoder: null, melL1: null, mcd: null, logF0RmseCents: null, vde: null, ffe: null, rtf: null, wer: null, frames: 0 }] : []),
     ...inputs.flatMap((input) => vocoders.map((v) => ({ label: `${input} -> ${v.label}`, input, vocoder: v.file, melL1: null, mcd: null, logF0RmseCents: null, vde: null, ffe: null, rtf: null, wer: null, frames: 0 }))),
   ];
-  const acc = new Map(rows.map((r) => [r.label, { l1: 0, mcd: 0, frames: 0, pitch: emptyPitchCounts(), ms: 0, seconds: 0, errors: 0, words: 0, transcribed: false }]));
+  // Sums per row, over all utterances and (a multi-speaker cache) over each speaker's.
+  const speakerNames = [...new Set(items.flatMap((i) => (i.speaker !== undefined ? [i.speaker] : [])))];
+  const newSums = () => new Map(rows.map((r) => [r.label, emptySums()]));
+  const acc = newSums();
+  const speakerAcc = new Map(speakerNames.map((s) => [s, newSums()]));
+  const sumsOf = (label: string, speaker: string | undefined): RowSums[] => [acc.get(label)!, ...(speaker !== undefined ? [speakerAcc.get(speaker)!.get(label)!] : [])];
+  const speakerOf = new Map(items.map((i) => [i.id, i.speaker]));
   const perUtterance: VocoderEvalReport['perUtterance'] = [];
   const hygiene = new Map<string, HygieneMeter>();
   const meter = (label: string) => hygiene.get(label) ?? hygiene.set(label, new HygieneMeter()).get(label)!;
@@ -243,15 +283,17 @@ export async function evaluateVocoders(o: VocoderEvalOptions): Promise<VocoderEv
         const mel = input === 'ground-truth mel' ? it.mel : await forcedMel(acoustic!, readCacheUtterance(o.data, it.id), it.entry!, acousticSeed);
         for (const v of vocoders) {
           const label = `${input} -> ${v.label}`;
-          const a = acc.get(label)!;
           const s0 = performance.now();
           const y = await v.v.synthesize(mel, T);
-          a.ms += performance.now() - s0;
-          a.seconds += uttSeconds;
+          const ms = performance.now() - s0;
           const out = outputMel(y, T);
           const l1 = melL1(out, gt), mcdS = mcdSum(out, gt);
-          a.l1 += l1 * T; a.mcd += mcdS; a.frames += T;
-          if (f0Ref) a.pitch = addPitchCounts(a.pitch, comparePitch(f0Ref, f0Frames(prodiffPitch(y, sampleRate, hop).f0, T)));
+          const pitch = f0Ref ? comparePitch(f0Ref, f0Frames(prodiffPitch(y, sampleRate, hop).f0, T)) : undefined;
+          for (const a of sumsOf(label, it.speaker)) {
+            a.ms += ms; a.seconds += uttSeconds;
+            a.l1 += l1 * T; a.mcd += mcdS; a.frames += T;
+            if (pitch) a.pitch = addPitchCounts(a.pitch, pitch);
+          }
           perUtterance.push({ id: it.id, row: label, melL1: l1, mcd: mcdS / T });
           meter(label).add(y);
           asr?.add(`${label}\u0000${it.id}`, y, sampleRate);
@@ -269,8 +311,9 @@ export async function evaluateVocoders(o: VocoderEvalOptions): Promise<VocoderEv
         if (h === undefined) continue;
         const we = wordErrors(texts.get(u.id)!, normalizeWords(h));
         Object.assign(u, { hypothesis: h, wordErrors: we.errors, words: we.words });
-        const a = acc.get(u.row)!;
-        a.errors += we.errors; a.words += we.words; a.transcribed = true;
+        for (const a of sumsOf(u.row, speakerOf.get(u.id))) {
+          a.errors += we.errors; a.words += we.words; a.transcribed = true;
+        }
       }
     }
   } finally {
@@ -278,39 +321,37 @@ export async function evaluateVocoders(o: VocoderEvalOptions): Promise<VocoderEv
     for (const v of vocoders) await v.v.dispose?.();
   }
 
-  for (const r of rows) {
-    const a = acc.get(r.label)!;
-    r.frames = a.frames;
-    if (a.frames) { r.melL1 = a.l1 / a.frames; r.mcd = a.mcd / a.frames; r.rtf = a.ms / 1000 / a.seconds; }
-    if (a.pitch.frames > 0) {
-      const p = pitchSummary(a.pitch);
-      r.logF0RmseCents = p.logF0RmseCents; r.vde = p.vde; r.ffe = p.ffe;
-    }
-    if (a.transcribed && a.words > 0) r.wer = a.errors / a.words;
-  }
+  const summarize = (sums: Map<string, RowSums>) => rows.map((r) => summaryRow(r, sums.get(r.label)!));
   return {
     data: o.data, split, utterances: items.map((i) => i.id), seconds, acoustic: o.acoustic ?? null,
     asr: { used: !!asr, note: asrNote }, definitions: VOCODER_METRIC_DEFINITIONS,
     settings: { griffinLimIterations: glIterations, mcdOrder: MCD_ORDER, threads, acousticSeed },
-    rows, hygiene: [...hygiene].map(([label, m]) => m.row(label)), perUtterance,
+    rows: summarize(acc),
+    speakers: speakerNames.map((speaker) => ({ speaker, utterances: items.filter((i) => i.speaker === speaker).length, rows: summarize(speakerAcc.get(speaker)!) })),
+    hygiene: [...hygiene].map(([label, m]) => m.row(label)), perUtterance,
   };
 }
 
 export function formatVocoderTable(r: VocoderEvalReport): string {
+  const head =
+    `${r.utterances.length} ${r.split ? `'${r.split}' utterances of ${r.data}` : `WAV files below ${r.data}`} (${r.seconds.toFixed(1)} s)` +
+    `${r.acoustic ? `; acoustic mels from ${r.acoustic} with the recordings' durations` : ''}; Griffin-Lim ${r.settings.griffinLimIterations} iterations; ` +
+    `${r.settings.threads} thread(s); ASR: ${r.asr.used ? 'pocketsphinx' : r.asr.note}`;
+  const perSpeaker = r.speakers.map((s) => `\nSpeaker ${s.speaker} (${s.utterances} utterances):\n\n${rowsTable(s.rows)}`);
+  return [head, '', rowsTable(r.rows), ...perSpeaker].join('\n') + '\n' + formatHygieneTable(r.hygiene);
+}
+
+function rowsTable(rows: VocoderEvalRow[]): string {
   const fmt = (v: number | null, digits: number, pct = false) => (v === null ? '–' : pct ? `${(100 * v).toFixed(digits)}%` : v.toFixed(digits));
   const lines = [
-    `${r.utterances.length} ${r.split ? `'${r.split}' utterances of ${r.data}` : `WAV files below ${r.data}`} (${r.seconds.toFixed(1)} s)` +
-      `${r.acoustic ? `; acoustic mels from ${r.acoustic} with the recordings' durations` : ''}; Griffin-Lim ${r.settings.griffinLimIterations} iterations; ` +
-      `${r.settings.threads} thread(s); ASR: ${r.asr.used ? 'pocketsphinx' : r.asr.note}`,
-    '',
     '| input | vocoder | mel L1 (log10) | MCD (dB) | logF0 RMSE (cents) | V/UV error | FFE | vocoder RTF | ASR WER |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
-  for (const row of r.rows) {
+  for (const row of rows) {
     const vocoder = row.input === 'recording' ? '–' : row.label.slice(row.input.length + 4);
     lines.push(`| ${row.input} | ${vocoder} | ${fmt(row.melL1, 4)} | ${fmt(row.mcd, 2)} | ${fmt(row.logF0RmseCents, 1)} | ${fmt(row.vde, 1, true)} | ${fmt(row.ffe, 1, true)} | ${fmt(row.rtf, 4)} | ${fmt(row.wer, 1, true)} |`);
   }
-  return lines.join('\n') + '\n' + formatHygieneTable(r.hygiene);
+  return lines.join('\n');
 }
 
 /** The output hygiene table: DC, peak, speech level and the frame-rate tonal count per row. */

@@ -14,7 +14,7 @@ import { VOCODER_SMALL } from '../../src/model/vocoder-gan.js';
 import { trainTeacher } from '../../src/train/teacher.js';
 import { trainVocoder, VOCODER_TRAIN_DEFAULTS } from '../../src/train/vocoder.js';
 import { commands } from '../../src/cli/commands.js';
-import { CORPUS_TINY, TINY_TEACHER } from '../tiny.js';
+import { CORPUS_TINY, TINY_TEACHER, twoSpeakerCorpus } from '../tiny.js';
 
 
 test('eval-vocoder: recording, ground-truth and acoustic mels through Griffin-Lim and a vocoder; table and JSON', async (t) => {
@@ -33,6 +33,7 @@ test('eval-vocoder: recording, ground-truth and acoustic mels through Griffin-Li
     const r: VocoderEvalReport = await evaluateVocoders({ data: cache, vocoders: [voc], acoustic: teacher, griffinLimIterations: 4, threads: 1, out: wavs });
     assert.equal(r.split, 'test');
     assert.ok(r.utterances.length >= 1);
+    assert.deepEqual(r.speakers, [], 'a single-speaker cache has no per-speaker tables');
     assert.deepEqual(r.rows.map((x) => x.label), [
       ...(asrMissing ? [] : ['recording']),
       'ground-truth mel -> Griffin-Lim', 'ground-truth mel -> vocos voc step 1', 'acoustic mel -> Griffin-Lim', 'acoustic mel -> vocos voc step 1',
@@ -94,6 +95,39 @@ test('eval-vocoder: recording, ground-truth and acoustic mels through Griffin-Li
       for (const row of r.rows) assert.ok(row.wer! >= 0 && Number.isFinite(row.wer), `${row.label} WER ${row.wer}`);
       assert.ok(r.rows[0]!.wer! < 0.5, `the recording's WER ${r.rows[0]!.wer}`);
     });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('eval-vocoder: --split all and a table per speaker of a multi-speaker cache', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'prodiff-veval-spk-'));
+  try {
+    const corpus = join(dir, 'corpus');
+    twoSpeakerCorpus(corpus, 0.25);
+    const cache = join(dir, 'cache');
+    await preprocess(corpus, cache, { workers: 1 });
+    const r = await evaluateVocoders({ data: cache, vocoders: [], split: 'all', asr: false, griffinLimIterations: 2, threads: 1 });
+    // Every utterance of every split, of both speakers.
+    assert.equal(r.split, 'all');
+    assert.equal(r.utterances.length, 12);
+    assert.deepEqual(r.speakers.map((s) => [s.speaker, s.utterances]), [['ann', 6], ['bob', 6]]);
+    const row = r.rows[0]!;
+    const [ann, bob] = r.speakers.map((s) => s.rows[0]!);
+    assert.equal(row.label, 'ground-truth mel -> Griffin-Lim');
+    assert.deepEqual([ann!.label, bob!.label], [row.label, row.label]);
+    // The same utterances, so the same frames; the pooled means are the frame-weighted means of the speakers'.
+    assert.equal(ann!.frames, bob!.frames);
+    assert.equal(ann!.frames + bob!.frames, row.frames);
+    for (const k of ['melL1', 'mcd'] as const) {
+      assert.ok(Math.abs(row[k]! - (ann![k]! + bob![k]!) / 2) < 1e-9 * row[k]!, `${k}: ${row[k]} vs ${ann![k]}, ${bob![k]}`);
+    }
+    // Two Griffin-Lim iterations on a quieter mel reach a different distance: the rows are the speakers' own.
+    assert.notEqual(ann!.mcd, bob!.mcd);
+    const text = formatVocoderTable(r);
+    assert.match(text, /^12 'all' utterances of /);
+    assert.match(text, /\nSpeaker ann \(6 utterances\):\n\n\| input \| vocoder \|/);
+    assert.match(text, /\nSpeaker bob \(6 utterances\):\n\n\| input \| vocoder \|/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

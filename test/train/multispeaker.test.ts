@@ -6,34 +6,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readWav, toMono, writeWav } from '../../src/audio/wav.js';
+import { readWav, toMono } from '../../src/audio/wav.js';
 import { preprocess } from '../../src/data/preprocess.js';
 import { readSafetensors } from '../../src/engine/safetensors.js';
 import { loadProDiffWeights } from '../../src/model/checkpoint.js';
 import { trainTeacher } from '../../src/train/teacher.js';
 import { distill } from '../../src/train/distill.js';
 import { evaluate } from '../../src/eval/evaluate.js';
-import { CORPUS_TINY, TINY_TEACHER } from '../tiny.js';
+import { TINY_TEACHER, twoSpeakerCorpus } from '../tiny.js';
 import { repoRoot } from '../golden.js';
 
 const CLI = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
-
-/** One LJSpeech-layout folder per speaker: the tiny corpus as 'ann', and at `gain` as 'bob'. */
-function twoSpeakerCorpus(dir: string, gain: number): void {
-  for (const [spk, g] of [['ann', 1], ['bob', gain]] as const) {
-    mkdirSync(join(dir, spk, 'wavs'), { recursive: true });
-    mkdirSync(join(dir, spk, 'alignments'), { recursive: true });
-    copyFileSync(join(CORPUS_TINY, 'metadata.csv'), join(dir, spk, 'metadata.csv'));
-    for (const f of readdirSync(join(CORPUS_TINY, 'alignments'))) copyFileSync(join(CORPUS_TINY, 'alignments', f), join(dir, spk, 'alignments', f));
-    for (const f of readdirSync(join(CORPUS_TINY, 'wavs'))) {
-      const w = readWav(join(CORPUS_TINY, 'wavs', f));
-      writeWav(join(dir, spk, 'wavs', f), toMono(w).map((x) => x * g), w.sampleRate);
-    }
-  }
-}
 
 test('multi-speaker: corpus -> preprocess -> teacher -> distil -> make-voice -> say --speaker', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'prodiff-spk-'));
