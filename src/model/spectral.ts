@@ -65,10 +65,11 @@ function overlapAdd(frames: Tensor, hop: number): Tensor {
 }
 
 /**
- * Inverse STFT of re/im frames [B, T, F] (F = nFft/2 + 1): [B, (T - 1) * hop] samples, equal to
- * src/audio istft (center=True, default length).
+ * The inverse STFT before its centre trim: [B, (T + r - 1) * hop] samples (r = nFft / hop), the
+ * overlap-added windowed inverse DFTs divided by the overlapped squared window, with the nFft/2
+ * samples at each end (the centre padding, where that window sum reaches 0) set to 0.
  */
-export function istftGraph(re: Tensor, im: Tensor, cfg: StftConfig): Tensor {
+function istftPadded(re: Tensor, im: Tensor, cfg: StftConfig): Tensor {
   checkStft(cfg, 'istft graph');
   const g = re.graph;
   const N = cfg.nFft;
@@ -85,16 +86,60 @@ export function istftGraph(re: Tensor, im: Tensor, cfg: StftConfig): Tensor {
   const frames = op.concat([first, second], 2); // [B, T, N], windowed
   const y = overlapAdd(frames, hop);
 
-  // The overlapped squared window depends only on T: the same overlap-add over w^2.
+  // The overlapped squared window depends only on T: the same overlap-add over w^2. Its inverse
+  // inside the trimmed span, 0 in the padding.
   const w = stftWindow(cfg);
   const w2 = g.constant({ dtype: 'float32', shape: [1, 1, N], values: Float32Array.from(w, (v) => v * v) }, 'istft_window_sq');
   const env = overlapAdd(op.expand(w2, [1, T, N]), hop);
-
-  // Drop the nFft/2 centre padding at both ends.
   const half = N / 2;
-  const yt = op.sliceAxis(y, 1, half, -half);
-  const et = op.sliceAxis(env, 1, half, -half);
-  return op.div(yt, et);
+  const invEnv = op.padAxis(op.div(1, op.sliceAxis(env, 1, half, -half)), 1, half, half);
+  return op.mul(y, invEnv);
+}
+
+/**
+ * Inverse STFT of re/im frames [B, T, F] (F = nFft/2 + 1): [B, (T - 1) * hop] samples, equal to
+ * src/audio istft (center=True, default length).
+ */
+export function istftGraph(re: Tensor, im: Tensor, cfg: StftConfig): Tensor {
+  const half = cfg.nFft / 2;
+  return op.sliceAxis(istftPadded(re, im, cfg), 1, half, -half);
+}
+
+/**
+ * The STFT of the inverse STFT of re/im frames [B, T, F]: { re, im } [B, T, F], equal to
+ * stftGraph(istftGraph(re, im)) transposed (the projection onto consistent spectrograms that
+ * Griffin-Lim iterates). The inverse STFT's padded samples are already the STFT's centre padding, so
+ * the T analysis frames are cut from its hop-long blocks directly; the DFT folds each frame about
+ * its centre (the window is symmetric), x[n] + x[N - n] against cosines and x[n] - x[N - n] against
+ * sines, half the multiplications of the full basis.
+ */
+export function reanalysisGraph(re: Tensor, im: Tensor, cfg: StftConfig): { re: Tensor; im: Tensor } {
+  const g = re.graph;
+  const N = cfg.nFft;
+  const hop = cfg.hop;
+  const r = N / hop;
+  const half = N / 2;
+  const F = half + 1;
+  const [B, T] = re.shape as [number | string, number | string];
+  const blocks = op.reshape(istftPadded(re, im, cfg), [B, -1, hop]); // [B, T + r - 1, hop]
+  // Frame t is blocks t .. t + r - 1: piece j of every frame is blocks j .. j + T - 1.
+  const pieces = Array.from({ length: r }, (_, j) => op.assertShape(j === r - 1 ? op.sliceAxis(blocks, 1, j) : op.sliceAxis(blocks, 1, j, j - (r - 1)), [B, T, hop]));
+  const frames = op.concat(pieces, 2); // [B, T, N]
+  const w = symmetricWindow(cfg);
+  const cos = new Float32Array((half + 1) * F), sin = new Float32Array((half - 1) * F);
+  for (let n = 0; n <= half; n++) {
+    for (let k = 0; k < F; k++) {
+      const ang = (2 * Math.PI * ((k * n) % N)) / N;
+      cos[n * F + k] = w[n]! * Math.cos(ang);
+      if (n > 0 && n < half) sin[(n - 1) * F + k] = -w[n]! * Math.sin(ang);
+    }
+  }
+  const cosB = g.constant({ dtype: 'float32', shape: [half + 1, F], values: cos }, 'stft_folded_cos');
+  const sinB = g.constant({ dtype: 'float32', shape: [half - 1, F], values: sin }, 'stft_folded_sin');
+  const lo = op.sliceAxis(frames, 2, 1, half); // n = 1 .. N/2 - 1
+  const hi = op.flip(op.sliceAxis(frames, 2, half + 1, N), 2); // N - n for the same n
+  const even = op.concat([op.sliceAxis(frames, 2, 0, 1), op.add(lo, hi), op.sliceAxis(frames, 2, half, half + 1)], 2);
+  return { re: op.matmul(even, cosB), im: op.matmul(op.sub(lo, hi), sinB) };
 }
 
 /** Windowed DFT basis as Conv weights [2F, 1, N]: rows k give Re, rows F + k give Im. */

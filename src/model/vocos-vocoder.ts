@@ -7,7 +7,7 @@ import type { MelConfig } from '../audio/mel.js';
 import { pghiPhaseFromLog } from '../audio/pghi.js';
 import type { StftConfig } from '../audio/stft.js';
 import { createSession, exportOnnx, Graph, op, ortTensor, ParamStore, parseSafetensors, readSafetensors, type ort, type Tensor } from '../engine/index.js';
-import { istftGraph, melBasisGraph, stftGraph } from './spectral.js';
+import { istftGraph, melBasisGraph, reanalysisGraph } from './spectral.js';
 import { Serial } from '../util/serial.js';
 import { fitLength, melChannelsFirst, registerVocoder, SessionVocoder, type Vocoder, type VocoderContext } from './vocoder.js';
 import { generatorGraph } from './vocoder-gan.js';
@@ -95,10 +95,7 @@ export function polarIstftGraph(stft: StftConfig, refine = 0, momentum = GRIFFIN
   const k = momentum / (1 + momentum);
   let prev: { re: Tensor; im: Tensor } | undefined;
   for (let i = 0; i < refine; i++) {
-    const y = istftGraph(re, im, stft);
-    const spec = stftGraph(y, stft); // [1, F, T]
-    // 1 + floor((T - 1) hop / hop) = T frames, which the shape inference cannot simplify.
-    const rr = op.assertShape(op.transpose(spec.re, [0, 2, 1]), logMag.shape), ri = op.assertShape(op.transpose(spec.im, [0, 2, 1]), logMag.shape);
+    const { re: rr, im: ri } = reanalysisGraph(re, im, stft); // STFT of the inverse STFT
     const ar = prev ? op.sub(rr, op.mul(prev.re, k)) : rr, ai = prev ? op.sub(ri, op.mul(prev.im, k)) : ri;
     const scale = op.div(m, op.add(op.sqrt(op.add(op.mul(ar, ar), op.mul(ai, ai))), 1e-16));
     re = op.mul(ar, scale);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createSession, exportOnnx, Graph, op, ortTensor, ParamStore, Rng, schedules, Trainer, type Tensor } from '../../src/engine/index.js';
 import { istft, stftComplex, type StftConfig } from '../../src/audio/stft.js';
 import { logMel, PRODIFF_MEL } from '../../src/audio/mel.js';
-import { istftGraph, logMelGraph, stftGraph } from '../../src/model/spectral.js';
+import { istftGraph, logMelGraph, reanalysisGraph, stftGraph } from '../../src/model/spectral.js';
 import { vocosGenerator, type VocosConfig } from '../../src/model/vocos.js';
 import { Scope } from '../../src/nn/index.js';
 import { gradCheck } from '../engine/gradcheck.js';
@@ -90,6 +90,40 @@ test('STFT -> iSTFT graph reconstructs a signal to < 1e-4; STFT and log-mel grap
   let merr = 0;
   for (let t = 0; t < T; t++) for (let m = 0; m < 80; m++) merr = Math.max(merr, Math.abs(gm[m * T + t]! - hostMel.data[t * 80 + m]!));
   assert.ok(merr < 1e-3, `graph log-mel vs audio log-mel: ${merr}`);
+});
+
+test('reanalysis graph = the audio layer STFT of its iSTFT (symbolic B and T; two frame sizes)', async () => {
+  for (const cfg of [STFT, { nFft: 16, hop: 4, winLength: 12, padMode: 'constant' } as StftConfig]) {
+    const T = 11;
+    const F = cfg.nFft / 2 + 1;
+    const rng = new Rng(5);
+    // Random frames: not a consistent spectrogram, so the projection changes them.
+    const re = rng.normalArray(T * F);
+    const im = rng.normalArray(T * F);
+    const ref = stftComplex(istft({ re: Float64Array.from(re), im: Float64Array.from(im), frames: T, bins: F }, cfg), cfg);
+    assert.equal(ref.frames, T);
+    const r = await runGraph((g) => {
+      const a = g.input('re', 'float32', ['B', 'T', F]);
+      const b = g.input('im', 'float32', ['B', 'T', F]);
+      const p = reanalysisGraph(a, b, cfg);
+      assert.deepEqual(p.re.shape, ['B', 'T', F]);
+      return { pre: p.re, pim: p.im };
+    }, {
+      re: ortTensor('float32', Float32Array.from([...re, ...re.map((v) => 3 * v)]), [2, T, F]),
+      im: ortTensor('float32', Float32Array.from([...im, ...im.map((v) => 3 * v)]), [2, T, F]),
+    });
+    assert.deepEqual(r.pre!.dims, [2, T, F]);
+    const n = T * F;
+    const peak = Math.max(...Array.from(ref.re, Math.abs), ...Array.from(ref.im, Math.abs));
+    let err = 0, change = 0;
+    for (const [out, host, input] of [[r.pre!.data, ref.re, re], [r.pim!.data, ref.im, im]] as const) {
+      const o = out as Float32Array;
+      err = Math.max(err, maxAbsDiff(o.subarray(0, n), host), maxAbsDiff(o.subarray(n).map((v) => v / 3), host));
+      change = Math.max(change, maxAbsDiff(o.subarray(0, n), input));
+    }
+    assert.ok(err < 1e-5 * Math.max(1, peak), `nFft ${cfg.nFft}: max |graph - audio stft(istft)| = ${err} (peak ${peak})`);
+    assert.ok(change > 0.1, `nFft ${cfg.nFft}: the projection must change inconsistent frames (${change})`);
+  }
 });
 
 test('iSTFT graph gradient matches finite differences (nFft 8, hop 2)', async () => {

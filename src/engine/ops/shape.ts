@@ -12,7 +12,9 @@ const defineOp = opDefiner(defs);
 /** The definitions of this module's ops, gathered by the registry. */
 export const shapeOps: OpDefs = defs;
 
-const INT64_MAX = 2 ** 63 - 1;
+// "To the end of the axis" as a Slice bound. Not 2^63 - 1: as a float64 that rounds to 2^63, which
+// wraps to INT64_MIN in an int64 tensor (a slice to the *start*). 2^62 is exact and past any axis.
+const TO_END = 2 ** 62;
 const BIG = 2 ** 62; // anything beyond this means "to the end"
 
 function constInts(op: string, t: Tensor | null | undefined, what: string): number[] {
@@ -239,7 +241,7 @@ defineOp('Slice', {
     const specs = sliceSpecs(x, n.inputs);
     if (specs.every((s) => s.step === -1 && s.start === -1 && s.end <= -BIG)) {
       // A full reversal is its own inverse.
-      return [slice(g!, specs.map(() => -1), specs.map(() => -INT64_MAX), specs.map((s) => s.axis), specs.map(() => -1)), null, null, null, null];
+      return [slice(g!, specs.map(() => -1), specs.map(() => -TO_END), specs.map((s) => s.axis), specs.map(() => -1)), null, null, null, null];
     }
     const begins: (number | Tensor)[] = x.shape.map(() => 0);
     const endsPad: (number | Tensor)[] = x.shape.map(() => 0);
@@ -264,17 +266,17 @@ defineOp('Slice', {
 /** ONNX Slice with constant starts/ends/axes/steps (negative values count from the end). */
 export function slice(x: Tensor, starts: number[], ends: number[], axes?: number[], steps?: number[]): Tensor {
   const g = x.graph;
-  return emit('Slice', [x, g.ints(starts), g.ints(ends.map((e) => Math.max(Math.min(e, INT64_MAX), -INT64_MAX))), axes ? g.ints(axes) : null, steps ? g.ints(steps) : null]);
+  return emit('Slice', [x, g.ints(starts), g.ints(ends.map((e) => Math.max(Math.min(e, TO_END), -TO_END))), axes ? g.ints(axes) : null, steps ? g.ints(steps) : null]);
 }
 
 /** Slice along one axis: [start, end) (end defaults to the end of the axis). */
-export function sliceAxis(x: Tensor, axis: number, start: number, end = INT64_MAX): Tensor {
+export function sliceAxis(x: Tensor, axis: number, start: number, end = TO_END): Tensor {
   return slice(x, [start], [end], [axis]);
 }
 
 /** Reverses one axis. */
 export function flip(x: Tensor, axis: number): Tensor {
-  return slice(x, [-1], [-INT64_MAX], [axis], [-1]);
+  return slice(x, [-1], [-TO_END], [axis], [-1]);
 }
 
 /** Slice whose bounds may be run-time tensors; used by gradient rules. */
