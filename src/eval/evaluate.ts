@@ -2,7 +2,7 @@
 // preprocessed cache (so every frame aligns with the recording's mel), vocoded with Griffin-Lim,
 // their pitch re-estimated from the vocoded audio with the same tracker that made the cache's f0,
 // and (when pocketsphinx is installed) transcribed. One row per system; see metrics.ts.
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { loadAudio, melToWaveGriffinLim, PRODIFF_MEL, prodiffPitch } from '../audio/index.js';
 import { readCorpus } from '../data/corpus.js';
 import { cacheCorpusRoot } from '../data/cache-recordings.js';
@@ -198,12 +198,24 @@ async function buildSystems(o: EvalOptions, log: (l: string) => void): Promise<S
   }
   // The same model given twice adds nothing.
   const seen = new Set<string>();
-  return systems.filter((s) => {
+  const kept = systems.filter((s) => {
     const key = `${s.model}|${s.steps}|${s.sampler}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
   });
+  // Rows are keyed by label: two models of the same kind (two teachers) are told apart by their run.
+  const uses = new Map<string, number>();
+  for (const s of kept) uses.set(s.label, (uses.get(s.label) ?? 0) + 1);
+  for (const s of kept) if (uses.get(s.label)! > 1) s.label = `${s.label} (${runName(s.model!, kept.map((k) => k.model!))})`;
+  return kept;
+}
+
+/** A model's short name: its run folder (or file), the whole path where that is not unique. */
+function runName(path: string, all: string[]): string {
+  const short = (p: string) => (basename(p) === 'model.safetensors' ? basename(dirname(p)) : basename(p));
+  const name = short(path);
+  return new Set(all.filter((p) => p !== path).map(short)).has(name) ? path : name;
 }
 
 export async function evaluate(o: EvalOptions): Promise<EvalReport> {

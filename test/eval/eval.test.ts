@@ -112,6 +112,29 @@ test('prodiff eval on a tiny teacher and its 2-step student: rows, table, JSON, 
   }
 });
 
+test('prodiff eval: two teachers of the same kind get a row each, named by their runs', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'prodiff-eval-two-'));
+  try {
+    const cache = join(dir, 'cache');
+    await preprocess(CORPUS_TINY, cache, { workers: 1 });
+    const quiet = () => {};
+    const a = join(dir, 'a'), b = join(dir, 'b');
+    await trainTeacher({ config: TINY_TEACHER, cache, out: a, resume: false, maxSteps: 1, log: quiet });
+    await trainTeacher({ config: withHparams(TINY_TEACHER, { seed: 8 }), cache, out: b, resume: false, maxSteps: 6, log: quiet });
+    const both = await evaluate({ runs: [a, b], cache, split: 'test', griffinLimIterations: 2, threads: 1, naive: [] });
+    assert.deepEqual(both.rows.map((r) => r.label), ['ground-truth mel + Griffin-Lim', 'teacher 4 steps (a)', 'teacher 4 steps (b)']);
+    // Each row is its own model's: the same numbers as that teacher evaluated alone.
+    for (const [run, label] of [[a, 'teacher 4 steps (a)'], [b, 'teacher 4 steps (b)']] as const) {
+      const alone = await evaluate({ runs: [run], cache, split: 'test', griffinLimIterations: 2, threads: 1, naive: [] });
+      assert.equal(alone.rows[1]!.label, 'teacher 4 steps');
+      assert.equal(both.rows.find((r) => r.label === label)!.mcd, alone.rows[1]!.mcd, label);
+    }
+    assert.notEqual(both.rows[1]!.mcd, both.rows[2]!.mcd);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('prodiff eval: an epsilon teacher and a regression model get rows of their own; the regression mel does not depend on the seed', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'prodiff-eval-targets-'));
   try {
