@@ -6,7 +6,8 @@
 // integration on the host and the inverse STFT (`synthesize`).
 // Usage: npm run bench:vocoder -- [--dim 256] [--intermediate 768] [--layers 6] [--phase pghi] [--threads 2]
 //   [--seconds 10] [--runs 7] [--weights generator.safetensors | --random] [--no-torch] [--no-griffin-lim]
-//   [--profile PREFIX] [--json]
+//   [--pghi-refine N] [--profile PREFIX] [--json]
+// --pghi-refine sets a 'pghi' generator's Griffin-Lim iterations (default: the vocoder's own).
 // With --json the last line is one JSON object (`rtf` = this generator's median, `rtf_min`,
 // `griffin_lim_rtf`, `torch_vocos_rtf`, `torch_hifigan_rtf`, each with its runs and warm-up).
 import { describeTiming, glideSignal, runTorchBench, timeRuns, timingJson } from './common.js';
@@ -36,6 +37,7 @@ const { values: a } = parseArgs({
     weights: { type: 'string' },
     random: { type: 'boolean', default: false },
     profile: { type: 'string' },
+    'pghi-refine': { type: 'string' },
     json: { type: 'boolean', default: false },
     'no-torch': { type: 'boolean', default: false },
     'no-griffin-lim': { type: 'boolean', default: false },
@@ -75,7 +77,7 @@ if (pghi) {
     const file = weights ?? join(tmp, 'random.safetensors');
     if (!weights) writeRandomVocos(file, cfg, 0);
     nParams = [...readSafetensors(file).tensors.values()].reduce((s, t) => s + t.data.length, 0);
-    const v = await createVocoder('vocos', { mel: PRODIFF_MEL, file, threads });
+    const v = await createVocoder('vocos', { mel: PRODIFF_MEL, file, threads, ...(a['pghi-refine'] !== undefined ? { options: { iterations: Number(a['pghi-refine']) } } : {}) });
     gen = await timeRuns(() => v.synthesize(mel.data, T), runs, 1);
     await v.dispose?.();
   } finally {
@@ -102,6 +104,7 @@ const result: Record<string, unknown> = {
   weights: weights ?? 'random',
   engine: 'prodiff engine on onnxruntime-node 1.30',
   model: pghi ? 'vocos-pghi (network + phase integration + inverse STFT)' : 'vocos',
+  ...(pghi ? { pghi_refine: a['pghi-refine'] !== undefined ? Number(a['pghi-refine']) : 'default' } : {}),
   dim: cfg.dim, intermediate: cfg.intermediate, layers: cfg.layers, n_fft: cfg.stft.nFft, hop: cfg.stft.hop,
   params: nParams,
   threads,

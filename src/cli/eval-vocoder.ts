@@ -6,7 +6,7 @@ import { checkWritable, requireInput, writeOutput } from './io.js';
 
 const USAGE = `usage: prodiff eval-vocoder [RUN|GENERATOR.safetensors ...] --data CACHE|DIR [--split test] [--limit N]
                    [--acoustic RUN] [--acoustic-seed 0] [--json OUT.json] [--out WAVDIR] [--no-asr]
-                   [--gl-iterations 32] [--pghi-fit N] [--pghi-refine N] [--threads 1]
+                   [--gl-iterations 32] [--no-griffin-lim] [--pghi-fit N] [--pghi-refine N] [--threads 1]
 
 Vocodes held-out utterances with each trained vocoder (a train-vocoder run or its generator file)
 and with Griffin-Lim: from the recording's mel and, with --acoustic (a teacher or student run), from
@@ -17,7 +17,8 @@ is installed and the data has texts: a cache's split, default test; --split all 
 utterance, for a cache of held-out recordings made only to evaluate). A multi-speaker cache also
 gets the table for each speaker's utterances alone. A WAV folder gives mel L1, MCD and RTF only. Prints a markdown table; --json writes the report with per-utterance numbers
 ('-' = standard output, instead of the table). --pghi-fit / --pghi-refine set a 'pghi' generator's
-fit of its magnitude to the mel and its Griffin-Lim refinement iterations (defaults 2 and 1).
+fit of its magnitude to the mel and its Griffin-Lim refinement iterations (defaults 2 and 2).
+--no-griffin-lim leaves out the Griffin-Lim rows (the slowest).
 `;
 
 export const evalVocoderCommand: Command = {
@@ -25,7 +26,7 @@ export const evalVocoderCommand: Command = {
   async run(args) {
     const p = parseCommandArgs(args, USAGE, {
       data: { type: 'string' }, split: { type: 'string', default: 'test' }, limit: { type: 'string' }, acoustic: { type: 'string' }, 'acoustic-seed': { type: 'string', default: '0' },
-      json: { type: 'string' }, out: { type: 'string' }, 'no-asr': { type: 'boolean', default: false }, 'gl-iterations': { type: 'string', default: '32' },
+      json: { type: 'string' }, out: { type: 'string' }, 'no-asr': { type: 'boolean', default: false }, 'gl-iterations': { type: 'string', default: '32' }, 'no-griffin-lim': { type: 'boolean', default: false },
       threads: { type: 'string', default: '1' }, 'pghi-fit': { type: 'string' }, 'pghi-refine': { type: 'string' },
     });
     if (!p) return 0;
@@ -36,7 +37,7 @@ export const evalVocoderCommand: Command = {
     requireInput(v.data, 'data');
     if (v.json) checkWritable(v.json, 'report');
     const report = await evaluateVocoders({
-      data: v.data, vocoders: positionals, split: v.split as 'train' | 'valid' | 'test' | 'all', asr: !v['no-asr'],
+      data: v.data, vocoders: positionals, split: v.split as 'train' | 'valid' | 'test' | 'all', asr: !v['no-asr'], noGriffinLim: v['no-griffin-lim']!,
       acousticSeed: int('acoustic-seed', v['acoustic-seed']!, 0), griffinLimIterations: int('gl-iterations', v['gl-iterations']!, 1), threads: int('threads', v.threads!, 1),
       ...(v['pghi-fit'] !== undefined || v['pghi-refine'] !== undefined ? { pghi: {
         ...(v['pghi-fit'] !== undefined ? { fitIterations: int('pghi-fit', v['pghi-fit'], 0) } : {}),

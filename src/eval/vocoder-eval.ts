@@ -34,6 +34,8 @@ export interface VocoderEvalOptions {
   /** Transcribe with pocketsphinx when installed (default true). */
   asr?: boolean;
   griffinLimIterations?: number;
+  /** Leave the Griffin-Lim rows out (the slowest rows; default false). */
+  noGriffinLim?: boolean;
   /** For 'pghi' generators: fit iterations and Griffin-Lim refinement iterations (default: the vocoder's). */
   pghi?: { fitIterations?: number; iterations?: number };
   threads?: number;
@@ -213,10 +215,11 @@ export async function evaluateVocoders(o: VocoderEvalOptions): Promise<VocoderEv
   const threads = o.threads ?? 1;
   const glIterations = o.griffinLimIterations ?? 32;
   const acousticSeed = o.acousticSeed ?? 0;
+  if (o.noGriffinLim && o.vocoders.length === 0) throw new Error('nothing to evaluate: no vocoder given and the Griffin-Lim rows left out');
   const { items, split } = loadItems(o, log);
   const { sampleRate, hop, nMels: M } = PRODIFF_MEL;
 
-  const vocoders: { label: string; file: string; v: Vocoder }[] = [
+  const vocoders: { label: string; file: string; v: Vocoder }[] = o.noGriffinLim ? [] : [
     { label: 'Griffin-Lim', file: 'griffin-lim', v: await createVocoder('griffin-lim', { mel: PRODIFF_MEL, options: { iterations: glIterations } }) },
   ];
   for (const p of o.vocoders) {
@@ -259,7 +262,7 @@ export async function evaluateVocoders(o: VocoderEvalOptions): Promise<VocoderEv
   const stem = (label: string) => label.replace(/[^A-Za-z0-9.-]+/g, '_');
 
   // Sessions warm up on their first call; keep that out of the RTF.
-  for (const v of vocoders.slice(1)) await v.v.synthesize(items[0]!.mel, items[0]!.frames);
+  for (const v of vocoders.filter((x) => x.file !== 'griffin-lim')) await v.v.synthesize(items[0]!.mel, items[0]!.frames);
 
   let seconds = 0;
   try {

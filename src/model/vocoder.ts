@@ -37,7 +37,7 @@ export interface VocoderContext {
   bytes?: Uint8Array;
   /**
    * The voice's `vocoder` section: `iterations` (Griffin-Lim's; a 'pghi' generator's refinement
-   * iterations after its integrated phase, default 1), `fitIterations` (a 'pghi' generator's fit of
+   * iterations after its integrated phase, default 2), `fitIterations` (a 'pghi' generator's fit of
    * its magnitude to the mel, default 2), config.
    */
   options?: { iterations?: number; fitIterations?: number; config?: Record<string, unknown> };

@@ -54,7 +54,7 @@ export interface VoiceVocoder {
   type: VocoderType;
   /** Weights file inside the voice directory (neural vocoders). */
   file?: string;
-  /** Griffin-Lim iterations (a 'pghi' Vocos generator: its Griffin-Lim refinement, default 1). */
+  /** Griffin-Lim iterations (a 'pghi' Vocos generator: its Griffin-Lim refinement, default 2). */
   iterations?: number;
   /** A 'pghi' Vocos generator's fit of its magnitude to the mel (default 2). */
   fit_iterations?: number;

@@ -54,6 +54,11 @@ test('eval-vocoder: recording, ground-truth and acoustic mels through Griffin-Li
     assert.ok(gtVoc.ffe! > gtGl.ffe!, `an untrained vocoder's FFE ${gtVoc.ffe} vs Griffin-Lim's ${gtGl.ffe}`);
     assert.equal(readdirSync(wavs).length, 4 * r.utterances.length);
 
+    // Without the Griffin-Lim rows: the vocoder's alone, the same numbers.
+    const noGl = await evaluateVocoders({ data: cache, vocoders: [voc], noGriffinLim: true, asr: false, threads: 1, limit: 1 });
+    assert.deepEqual(noGl.rows.map((x) => x.label), ['ground-truth mel -> vocos voc step 1']);
+    await assert.rejects(evaluateVocoders({ data: cache, vocoders: [], noGriffinLim: true }), /nothing to evaluate/);
+
     const parts = formatVocoderTable(r).trim().split('\n\n');
     const hygieneTable = parts.at(-1);
     const table = parts.slice(0, -1).join('\n\n').split('\n');

@@ -76,12 +76,12 @@ test("pghi vocoder: the graph's fit to the mel equals fitToMel; the vocoder is P
     for (let i = ref.length; i < out.length; i++) assert.equal(out[i], 0);
     await v.dispose?.();
 
-    // The default adds one fast Griffin-Lim iteration from that phase, in ORT: as the audio layer's.
+    // The default adds two fast Griffin-Lim iterations from that phase, in ORT: as the audio layer's.
     const v1 = await createVocoder('vocos', { mel: PRODIFF_MEL, file, threads: 1 });
     const out1 = await v1.synthesize(mel.data, T);
     await v1.dispose?.();
     const mag = { data: Float64Array.from({ length: T * F }, (_, i) => (i % F === 0 ? 0 : Math.exp(fitted[i]!))), frames: T, bins: F };
-    const ref1 = griffinLim(mag, PRODIFF_MEL, { iterations: 1, initialPhase: phase });
+    const ref1 = griffinLim(mag, PRODIFF_MEL, { iterations: 2, initialPhase: phase });
     let err1 = 0, diff01 = 0;
     for (let i = 0; i < ref1.length; i++) { err1 = Math.max(err1, Math.abs(ref1[i]! - out1[i]!)); diff01 = Math.max(diff01, Math.abs(out1[i]! - out[i]!)); }
     assert.ok(err1 < 1e-3 * peak, `refined: max error ${err1} (peak ${peak})`);
@@ -112,8 +112,8 @@ test("pghi vocoder in a voice: voice.json's vocoder.iterations and fit_iteration
     const plain = await speak({ iterations: 0, fit_iterations: 0 });
     const fitted = await speak({ iterations: 0, fit_iterations: 2 });
     const defaults = await speak({});
-    const explicit = await speak({ iterations: 1, fit_iterations: 2 });
-    assert.deepEqual(defaults, explicit, 'the defaults are 1 refinement iteration and 2 fit iterations');
+    const explicit = await speak({ iterations: 2, fit_iterations: 2 });
+    assert.deepEqual(defaults, explicit, 'the defaults are 2 refinement iterations and 2 fit iterations');
     const differ = (a: Float32Array, b: Float32Array) => a.some((v, i) => Math.abs(v - b[i]!) > 1e-4);
     assert.ok(differ(plain, fitted) && differ(fitted, defaults), 'each setting changes the audio');
     writeFileSync(jsonPath, JSON.stringify({ ...base, vocoder: { ...base.vocoder, fit_iterations: -1 } }));
