@@ -15,8 +15,9 @@ log-mel L1 and MCD of the audio against the recording's mel (the definitions of 
 vocoder's RTF, and the pocketsphinx word error rate next to the recording's own (when pocketsphinx
 is installed and the data has texts: a cache's split, default test; --split all takes every
 utterance, for a cache of held-out recordings made only to evaluate). A multi-speaker cache also
-gets the table for each speaker's utterances alone. A WAV folder gives mel L1, MCD and RTF only. Prints a markdown table; --json writes the report with per-utterance numbers
-('-' = standard output, instead of the table). --pghi-fit / --pghi-refine set a 'pghi' generator's
+gets the table for each speaker's utterances alone. A WAV folder gives mel L1, MCD and RTF only.
+Prints a markdown table; --json writes the report with per-utterance numbers ('-' = standard
+output, instead of the table). --pghi-fit / --pghi-refine set a 'pghi' generator's
 fit of its magnitude to the mel and its Griffin-Lim refinement iterations (defaults 2 and 2).
 --no-griffin-lim leaves out the Griffin-Lim rows (the slowest).
 `;

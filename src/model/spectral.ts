@@ -106,6 +106,27 @@ export function istftGraph(re: Tensor, im: Tensor, cfg: StftConfig): Tensor {
 }
 
 /**
+ * Windowed forward-DFT bases for frames folded about their centre: cos [N/2 + 1, F] with rows
+ * w[n] cos(2 pi k n / N) for n = 0..N/2, and sin [N/2 - 1, F] with rows -w[n] sin(2 pi k n / N) for
+ * n = 1..N/2-1 (n = 0 and N/2 have no sine part).
+ */
+function foldedDftBases(cfg: StftConfig): { cos: Float32Array; sin: Float32Array } {
+  const N = cfg.nFft;
+  const half = N / 2;
+  const F = half + 1;
+  const w = symmetricWindow(cfg);
+  const cos = new Float32Array((half + 1) * F), sin = new Float32Array((half - 1) * F);
+  for (let n = 0; n <= half; n++) {
+    for (let k = 0; k < F; k++) {
+      const ang = (2 * Math.PI * ((k * n) % N)) / N;
+      cos[n * F + k] = w[n]! * Math.cos(ang);
+      if (n > 0 && n < half) sin[(n - 1) * F + k] = -w[n]! * Math.sin(ang);
+    }
+  }
+  return { cos, sin };
+}
+
+/**
  * The STFT of the inverse STFT of re/im frames [B, T, F]: { re, im } [B, T, F], equal to
  * stftGraph(istftGraph(re, im)) transposed (the projection onto consistent spectrograms that
  * Griffin-Lim iterates). The inverse STFT's padded samples are already the STFT's centre padding, so
@@ -125,15 +146,7 @@ export function reanalysisGraph(re: Tensor, im: Tensor, cfg: StftConfig): { re: 
   // Frame t is blocks t .. t + r - 1: piece j of every frame is blocks j .. j + T - 1.
   const pieces = Array.from({ length: r }, (_, j) => op.assertShape(j === r - 1 ? op.sliceAxis(blocks, 1, j) : op.sliceAxis(blocks, 1, j, j - (r - 1)), [B, T, hop]));
   const frames = op.concat(pieces, 2); // [B, T, N]
-  const w = symmetricWindow(cfg);
-  const cos = new Float32Array((half + 1) * F), sin = new Float32Array((half - 1) * F);
-  for (let n = 0; n <= half; n++) {
-    for (let k = 0; k < F; k++) {
-      const ang = (2 * Math.PI * ((k * n) % N)) / N;
-      cos[n * F + k] = w[n]! * Math.cos(ang);
-      if (n > 0 && n < half) sin[(n - 1) * F + k] = -w[n]! * Math.sin(ang);
-    }
-  }
+  const { cos, sin } = foldedDftBases(cfg);
   const cosB = g.constant({ dtype: 'float32', shape: [half + 1, F], values: cos }, 'stft_folded_cos');
   const sinB = g.constant({ dtype: 'float32', shape: [half - 1, F], values: sin }, 'stft_folded_sin');
   const lo = op.sliceAxis(frames, 2, 1, half); // n = 1 .. N/2 - 1

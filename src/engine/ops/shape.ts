@@ -15,7 +15,7 @@ export const shapeOps: OpDefs = defs;
 // "To the end of the axis" as a Slice bound. Not 2^63 - 1: as a float64 that rounds to 2^63, which
 // wraps to INT64_MIN in an int64 tensor (a slice to the *start*). 2^62 is exact and past any axis.
 const TO_END = 2 ** 62;
-const BIG = 2 ** 62; // anything beyond this means "to the end"
+const BIG = TO_END; // a bound at or beyond this means "to the end"
 
 function constInts(op: string, t: Tensor | null | undefined, what: string): number[] {
   if (!t) throw new Error(`${op}: ${what} is required`);
