@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { preprocess } from '../../src/data/preprocess.js';
 import { synthesizeCorpus } from '../../src/data/festival.js';
-import { readCorpus } from '../../src/data/corpus.js';
+import { readAlignment, readCorpus } from '../../src/data/corpus.js';
 import { readSafetensors } from '../../src/engine/index.js';
 import { trainTeacher } from '../../src/train/teacher.js';
 import { distill } from '../../src/train/distill.js';
@@ -146,6 +146,17 @@ test('corpus synth with Festival (when installed)', async (t) => {
     assert.ok(c.utterances.every((u) => u.alignment));
     const again = await synthesizeCorpus([{ id: 'a', text: 'One two three.' }], { voice: 'slt', outDir: dir, jobs: 1 });
     assert.equal(again.skipped, 1);
+    // A diphone voice (another speaker, same front end): the same phones, its own times.
+    if (existsSync('/usr/share/festival/voices/english/kal_diphone')) {
+      const kal = join(dir, 'kal');
+      assert.deepEqual(await synthesizeCorpus([{ id: 'a', text: 'One two three.' }], { voice: 'kal', outDir: kal, jobs: 1 }), { written: 1, skipped: 0, failed: [] });
+      const phones = (d: string) => readAlignment(readCorpus(d).utterances[0]!.alignment!);
+      const hts = phones(dir).filter((p) => p.phone !== 'sil');
+      const diphone = phones(kal).filter((p) => p.phone !== 'sil');
+      assert.deepEqual(diphone.map((p) => p.phone), hts.map((p) => p.phone));
+      assert.ok(diphone.some((p, i) => Math.abs(p.end - hts[i]!.end) > 0.005), 'the two voices have their own timing');
+    }
+    await assert.rejects(synthesizeCorpus([{ id: 'a', text: 'x' }], { voice: 'nobody', outDir: dir }), /unknown Festival voice 'nobody' \(known: slt, kal, ked\)/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
