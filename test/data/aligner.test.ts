@@ -1,5 +1,5 @@
 // The built-in aligner end to end: the bundled model on the tiny committed corpus (Festival slt HTS,
-// a synthesiser and sentences it was not trained on), WAV variants, resuming, bad input.
+// one of its training voices, in sentences it was not trained on), WAV variants, resuming, bad input.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -44,11 +44,11 @@ test('prodiff align on the tiny corpus: TSVs in the corpus format, a report, bou
     assert.equal(report.length, 7);
     const conf = report.slice(1).map((l) => Number(l.split('\t')[2]));
     assert.deepEqual(conf, [...conf].sort((a, b) => a - b), 'worst first');
-    // Festival's slt is neither a training speaker nor a training synthesiser; a broken aligner
-    // (uniform or shifted spans) lands well under these figures.
+    // The bundled model places 98.7 % of these boundaries within 20 ms (BENCHMARKS.md); a broken
+    // aligner (uniform or shifted spans) lands well under these figures.
     const s = accuracy(out);
     assert.ok(s.boundaries > 100);
-    assert.ok(s.within40 >= 0.85 && s.within20 >= 0.6 && s.median < 0.02, `within 20 ms ${s.within20}, 40 ms ${s.within40}, median ${s.median}`);
+    assert.ok(s.within40 >= 0.9 && s.within20 >= 0.8 && s.median < 0.015, `within 20 ms ${s.within20}, 40 ms ${s.within40}, median ${s.median}`);
     // Resuming: finished utterances are not redone; a missing one is.
     const before = statSync(join(out, 'tiny00002.tsv')).mtimeMs;
     rmSync(join(out, 'tiny00001.tsv'));
