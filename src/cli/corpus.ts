@@ -19,7 +19,7 @@ const USAGE = `usage: prodiff corpus synth --sentences FILE --out DIR [--voice s
 Synthesises one utterance per line of FILE, feeding the synthesiser the text as prodiff's own
 normaliser writes it, and writes DIR/metadata.csv, DIR/wavs/*.wav and DIR/alignments/*.tsv
 (phone, start, end, word). --voice: Festival (Debian: festival sox and the voice's package:
-festvox-us-slt-hts, festvox-kallpc16k, festvox-kdlpc16k), 22050 Hz.
+${Object.values(FESTIVAL_VOICES).map((v) => v.debianPackage).join(', ')}), 22050 Hz.
 --voices: flite (Debian: flite), 16 kHz, one folder per speaker (DIR/VOICE/metadata.csv ...), the
 multi-speaker layout the corpus reader accepts. Re-running skips finished utterances.
 `;
@@ -76,18 +76,14 @@ export const corpusCommand: Command = {
   },
 };
 
-const FESTIVAL_ABOUT: Record<string, string> = {
-  slt: 'Debian festvox-us-slt-hts: CMU ARCTIC slt, HTS; free licence, see /usr/share/doc/festvox-us-slt-hts/copyright',
-  kal: 'Debian festvox-kallpc16k: CMU kal, US male, diphone; free licence, see /usr/share/doc/festvox-kallpc16k/copyright',
-  ked: 'Debian festvox-kdlpc16k: CMU ked, US male, diphone; free licence, see /usr/share/doc/festvox-kdlpc16k/copyright',
-};
-
 function corpusReadme(sentences: string, voice: string, n: number): string {
+  const v = FESTIVAL_VOICES[voice]!;
   return `# Synthetic corpus (${n} utterances)
 
-Made by \`prodiff corpus synth\` with Festival and the voice '${voice}' (${FESTIVAL_ABOUT[voice] ?? voice}).
-Phone timings are Festival's own segment times, mapped to ARPAbet (stress 0/1), shifted
-${Math.round(1000 * (FESTIVAL_VOICES[voice]?.lag ?? 0))} ms later at inner boundaries to match the audio.
+Made by \`prodiff corpus synth\` with Festival and the voice '${voice}' (Debian ${v.debianPackage}:
+${v.about}; free licence, see /usr/share/doc/${v.debianPackage}/copyright). Phone timings are
+Festival's own segment times, mapped to ARPAbet (stress 0/1), shifted ${Math.round(1000 * v.lag)} ms
+later at inner boundaries to match the audio.
 
 Text: ${sentences}. The bundled list (data/sentences/sotu.txt) holds sentences of US State of the
 Union addresses since 1900 (US government works, public domain), taken from the npm package

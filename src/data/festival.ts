@@ -13,11 +13,21 @@ import { writeFileAtomic } from '../engine/atomic.js';
  * and 79.6 % of boundaries within 20 ms, against 77.8 % and 76.1 % unshifted); their labels are
  * rougher than the HTS voice's, extra speakers rather than references.
  */
-export const FESTIVAL_VOICES: Record<string, { scheme: string; packages: string; lag: number }> = {
-  slt: { scheme: 'voice_cmu_us_slt_arctic_hts', packages: 'festival festvox-us-slt-hts', lag: 0.01 },
-  kal: { scheme: 'voice_kal_diphone', packages: 'festival festvox-kallpc16k', lag: 0.01 },
-  ked: { scheme: 'voice_ked_diphone', packages: 'festival festvox-kdlpc16k', lag: 0.01 },
+export const FESTIVAL_VOICES: Record<string, FestivalVoice> = {
+  slt: { scheme: 'voice_cmu_us_slt_arctic_hts', debianPackage: 'festvox-us-slt-hts', about: 'CMU ARCTIC slt, HTS', lag: 0.01 },
+  kal: { scheme: 'voice_kal_diphone', debianPackage: 'festvox-kallpc16k', about: 'CMU kal, US male, diphone', lag: 0.01 },
+  ked: { scheme: 'voice_ked_diphone', debianPackage: 'festvox-kdlpc16k', about: 'CMU ked, US male, diphone', lag: 0.01 },
 };
+
+export interface FestivalVoice {
+  /** The Scheme function that selects the voice. */
+  scheme: string;
+  /** The Debian package that installs it (beside `festival`). */
+  debianPackage: string;
+  about: string;
+  /** Seconds the audio trails the segment labels. */
+  lag: number;
+}
 
 export interface AlignedPhone {
   /** ARPAbet with stress digit on vowels, or 'sil' for a pause. */
@@ -91,13 +101,15 @@ function schemeScript(voice: string, items: { id: string; text: string; wav: str
   return header + items.map((it) => `(prodiff-synth ${schemeString(it.id)} ${schemeString(it.text)} ${schemeString(it.wav)} ${schemeString(it.lab)})`).join('\n') + '\n';
 }
 
-function requireTools(voice: string): void {
+/** The voice by its short name, once festival and sox are known to be installed. */
+function requireTools(voice: string): FestivalVoice {
   const v = FESTIVAL_VOICES[voice];
   if (!v) throw new Error(`unknown Festival voice '${voice}' (known: ${Object.keys(FESTIVAL_VOICES).join(', ')})`);
   for (const tool of ['festival', 'sox']) {
     const r = spawnSync(tool, ['--version'], { stdio: 'ignore' });
-    if (r.error) throw new Error(`'${tool}' is not installed: apt-get install -y --no-install-recommends ${v.packages} sox`);
+    if (r.error) throw new Error(`'${tool}' is not installed: apt-get install -y --no-install-recommends festival ${v.debianPackage} sox`);
   }
+  return v;
 }
 
 export interface SynthItem {
@@ -172,7 +184,7 @@ export async function synthesizeCorpus(
   items: SynthItem[],
   o: { voice: string; outDir: string; jobs?: number; sampleRate?: number; onProgress?: (done: number, total: number) => void },
 ): Promise<SynthResult> {
-  requireTools(o.voice);
+  const voice = requireTools(o.voice);
   const jobs = Math.max(1, o.jobs ?? 2);
   const wavDir = join(o.outDir, 'wavs');
   const alignDir = join(o.outDir, 'alignments');
@@ -191,7 +203,7 @@ export async function synthesizeCorpus(
     const tmpWav = join(wavDir, `${it.id}.wav.tmp`);
     // -D: no dither, so the corpus is bit-identical run to run.
     await run('sox', ['-D', raw, '-t', 'wav', '-r', String(rate), '-b', '16', '-c', '1', tmpWav, 'rate', '-v']);
-    const phones = parseSegments(readFileSync(lab, 'utf-8'), wavDuration(tmpWav), FESTIVAL_VOICES[o.voice]!.lag);
+    const phones = parseSegments(readFileSync(lab, 'utf-8'), wavDuration(tmpWav), voice.lag);
     writeFileAtomic(join(alignDir, `${it.id}.tsv`), formatAlignment(phones));
     renameSync(tmpWav, join(wavDir, `${it.id}.wav`));
     rmSync(raw, { force: true });
@@ -200,7 +212,7 @@ export async function synthesizeCorpus(
   await Promise.all(
     shards.map(async (shard, k) => {
       const script = join(work, `job${k}.scm`);
-      writeFileAtomic(script, schemeScript(FESTIVAL_VOICES[o.voice]!.scheme, shard.map((it) => ({ ...it, wav: join(work, `${it.id}.wav`), lab: join(work, `${it.id}.lab`) }))));
+      writeFileAtomic(script, schemeScript(voice.scheme, shard.map((it) => ({ ...it, wav: join(work, `${it.id}.wav`), lab: join(work, `${it.id}.lab`) }))));
       const pending: Promise<void>[] = [];
       const byId = new Map(shard.map((it) => [it.id, it]));
       await run('festival', ['-b', script], (line) => {
